@@ -1,0 +1,1 @@
+//! rotary-api (in progress)

@@ -1,0 +1,1 @@
+//! rotary-engine (in progress)

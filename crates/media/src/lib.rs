@@ -1,0 +1,1 @@
+//! rotary-media (in progress)

@@ -1,0 +1,2 @@
+//! pbxctl
+fn main() {}

@@ -1,0 +1,2 @@
+//! pbxd
+fn main() {}

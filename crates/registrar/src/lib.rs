@@ -1,0 +1,1 @@
+//! rotary-registrar (in progress)

@@ -1,0 +1,1 @@
+//! rotary-rtp (in progress)

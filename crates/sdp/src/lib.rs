@@ -1,0 +1,1 @@
+//! rotary-sdp (in progress)

@@ -1,0 +1,1 @@
+//! rotary-store (in progress)
