@@ -1,0 +1,293 @@
+//! The engine's sans-IO core: takes parsed SIP messages and the time, routes
+//! requests to the registrar (and answers what nobody else owns), and queues
+//! what to send and what to persist. The shell in `lib.rs` does the I/O.
+//!
+//! Invariant: no socket, clock, file or tokio here; `now` and `wall_unix`
+//! come in with every input.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::Instant;
+
+use rotary_config::Config;
+use rotary_registrar::{Account, BindingId, Registrar, RegistrarAction, RegistrarConfig, RegistrarEvent};
+use rotary_sip::transaction::{make_response, stamp_received, TransactionLayer, TxEvent, TxHandle};
+use rotary_sip::{Flow, Message, Method, Request, Response, Transmit};
+
+use crate::metrics::Metrics;
+
+/// Methods pbxd answers; sent in `Allow` (RFC 3261 §20.5).
+pub const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE, REFER, NOTIFY, MESSAGE, SUBSCRIBE";
+
+/// What the shell must do besides sending SIP: persist, publish, log.
+#[derive(Debug)]
+pub enum EngineEvent {
+    /// A registrar change (binding added, refreshed, removed, expired, reachability).
+    Registrar(RegistrarEvent),
+}
+
+/// The core: transaction layer + registrar + dispatch.
+pub struct Core {
+    tx: TransactionLayer,
+    registrar: Registrar,
+    config: Arc<Config>,
+    accounts: HashMap<String, Account>,
+    qualify_txs: HashMap<TxHandle, BindingId>,
+    events: VecDeque<EngineEvent>,
+    metrics: Arc<Metrics>,
+    user_agent: String,
+}
+
+impl Core {
+    /// Build a core for a configuration snapshot. `secret` keys the digest nonces.
+    pub fn new(config: Arc<Config>, secret: [u8; 32], t0: Instant, metrics: Arc<Metrics>) -> Core {
+        let s = &config.settings;
+        let registrar = Registrar::new(
+            RegistrarConfig {
+                realm: s.realm.clone(),
+                min_expires: s.min_expires,
+                max_expires: s.max_expires,
+                qualify_timeout: std::time::Duration::from_secs(u64::from(s.qualify_timeout)),
+                ..RegistrarConfig::new(secret)
+            },
+            t0,
+        );
+        let mut core = Core {
+            tx: TransactionLayer::new(Default::default()),
+            registrar,
+            accounts: HashMap::new(),
+            config: config.clone(),
+            qualify_txs: HashMap::new(),
+            events: VecDeque::new(),
+            metrics,
+            user_agent: format!("Rotary pbxd {}", env!("CARGO_PKG_VERSION")),
+        };
+        core.set_config(config);
+        core
+    }
+
+    /// Swap in a new configuration snapshot: new requests use it at once. Bindings of
+    /// deleted extensions are dropped.
+    pub fn set_config(&mut self, config: Arc<Config>) {
+        self.accounts = config
+            .extensions
+            .values()
+            .map(|e| {
+                let a = Account {
+                    aor: e.number.as_str().to_string(),
+                    password: e.secret.expose().to_string(),
+                    max_contacts: e.max_contacts,
+                    permit: e.permit.clone(),
+                    default_expiry: e.register_expiry,
+                    qualify_interval: e.qualify_interval,
+                };
+                (a.aor.clone(), a)
+            })
+            .collect();
+        let gone: Vec<String> = self
+            .registrar
+            .bindings()
+            .map(|b| b.aor.clone())
+            .filter(|aor| !self.accounts.contains_key(aor))
+            .collect();
+        for aor in gone {
+            self.registrar.remove_aor(&aor);
+        }
+        self.config = config;
+        self.drain_registrar(None);
+    }
+
+    /// Feed one parsed message from the transports.
+    pub fn handle_inbound(&mut self, now: Instant, wall_unix: i64, flow: Flow, message: Message) {
+        match message {
+            Message::Request(mut req) => {
+                self.metrics.count_request(&req.method);
+                stamp_received(&mut req, flow.remote);
+                self.tx.handle_request(now, flow, req);
+            }
+            Message::Response(resp) => {
+                self.metrics.count_response_received(resp.status);
+                self.tx.handle_response(now, flow, resp);
+            }
+        }
+        self.drain_tx(now, wall_unix);
+    }
+
+    /// Advance all timers to `now`.
+    pub fn handle_timeout(&mut self, now: Instant, wall_unix: i64) {
+        self.tx.handle_timeout(now);
+        self.registrar.handle_timeout(now);
+        self.drain_registrar(Some((now, wall_unix)));
+        self.drain_tx(now, wall_unix);
+    }
+
+    /// Restore a persisted binding at start-up.
+    pub fn restore_binding(&mut self, now: Instant, wall_unix: i64, b: rotary_registrar::BindingSnapshot) {
+        self.registrar.restore(now, wall_unix, b);
+    }
+
+    /// Next datagram or stream write.
+    #[must_use]
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.tx.poll_transmit()
+    }
+
+    /// Next thing for the shell to persist or publish.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<EngineEvent> {
+        self.events.pop_front()
+    }
+
+    /// When `handle_timeout` is next due.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        match (self.tx.poll_timeout(), self.registrar.poll_timeout()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The registrar, for read-only queries (API views).
+    pub fn registrar(&self) -> &Registrar {
+        &self.registrar
+    }
+
+    fn drain_tx(&mut self, now: Instant, wall_unix: i64) {
+        while let Some(ev) = self.tx.poll_event() {
+            match ev {
+                TxEvent::Request { tx, flow, request } => self.dispatch(now, wall_unix, tx, flow, request),
+                TxEvent::Response { tx, response } => {
+                    if response.status >= 200 {
+                        if let Some(b) = self.qualify_txs.remove(&tx) {
+                            // Any final answer proves the contact is alive (RFC 3261 §11).
+                            self.registrar.handle_qualify_result(now, b, true);
+                        }
+                    }
+                }
+                TxEvent::Timeout { tx } | TxEvent::TransportError { tx } => {
+                    if let Some(b) = self.qualify_txs.remove(&tx) {
+                        self.registrar.handle_qualify_result(now, b, false);
+                    }
+                }
+                TxEvent::Terminated { tx } => {
+                    self.qualify_txs.remove(&tx);
+                }
+                TxEvent::Cancel { tx, request, .. } => {
+                    // No INVITE handling yet: nothing to cancel (RFC 3261 §9.2: 481).
+                    self.respond(now, tx, &request, 481, "Call/Transaction Does Not Exist");
+                }
+                TxEvent::Ack { .. } | TxEvent::StrayResponse { .. } => {}
+                #[allow(unreachable_patterns)]
+                _ => {}
+            }
+            self.drain_registrar(Some((now, wall_unix)));
+        }
+    }
+
+    fn dispatch(&mut self, now: Instant, wall_unix: i64, tx: TxHandle, flow: Flow, req: Request) {
+        if req.max_forwards() == Some(0) && req.method != Method::Register {
+            self.respond(now, tx, &req, 483, "Too Many Hops");
+            return;
+        }
+        match req.method {
+            Method::Register => {
+                let user = req.to().ok().and_then(|to| to.uri.user.clone()).unwrap_or_default();
+                let account = self.accounts.get(&user);
+                let mut resp = self.registrar.handle_register(now, wall_unix, flow, &req, account);
+                match resp.status {
+                    200..=299 => {
+                        self.metrics.registrations_ok.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    401 if req.headers.get("Authorization").is_some() => {
+                        self.metrics.auth_failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    403 => {
+                        self.metrics.auth_failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    _ => {}
+                }
+                self.finish_response(&mut resp);
+                self.metrics.count_response_sent(resp.status);
+                self.tx.respond(now, tx, resp);
+            }
+            Method::Options => {
+                let mut resp = make_response(&req, 200, "OK");
+                resp.headers.push("Allow", ALLOW);
+                resp.headers.push("Accept", "application/sdp");
+                resp.headers.push("Supported", "path, outbound");
+                self.finish_response(&mut resp);
+                self.metrics.count_response_sent(200);
+                self.tx.respond(now, tx, resp);
+            }
+            Method::Ack => {}
+            Method::Invite | Method::Bye | Method::Info | Method::Update | Method::Refer | Method::Notify
+            | Method::Message | Method::Subscribe | Method::Prack | Method::Cancel => {
+                // Calls, presence and messaging arrive in later issues.
+                self.respond(now, tx, &req, 501, "Not Implemented");
+            }
+            Method::Publish | Method::Other(_) => {
+                let mut resp = make_response(&req, 405, "Method Not Allowed");
+                resp.headers.push("Allow", ALLOW);
+                self.finish_response(&mut resp);
+                self.metrics.count_response_sent(405);
+                self.tx.respond(now, tx, resp);
+            }
+        }
+    }
+
+    fn respond(&mut self, now: Instant, tx: TxHandle, req: &Request, status: u16, reason: &str) {
+        let mut resp = make_response(req, status, reason);
+        self.finish_response(&mut resp);
+        self.metrics.count_response_sent(status);
+        self.tx.respond(now, tx, resp);
+    }
+
+    /// Common finishing: a To-tag on every non-100 response (RFC 3261 §8.2.6.2), Server.
+    fn finish_response(&self, resp: &mut Response) {
+        if resp.status > 100 {
+            if let Some(to) = resp.headers.get("To") {
+                if !has_tag(to) {
+                    let tagged = format!("{to};tag={}", tag_for(resp));
+                    resp.headers.set("To", tagged);
+                }
+            }
+        }
+        resp.headers.push("Server", self.user_agent.clone());
+    }
+
+    fn drain_registrar(&mut self, timing: Option<(Instant, i64)>) {
+        while let Some(action) = self.registrar.poll_action() {
+            match action {
+                RegistrarAction::Qualify { binding, flow, request } => {
+                    if let Some((now, _)) = timing {
+                        let h = self.tx.send_request(now, flow, request);
+                        self.qualify_txs.insert(h, binding);
+                    }
+                }
+            }
+        }
+        while let Some(ev) = self.registrar.poll_event() {
+            self.events.push_back(EngineEvent::Registrar(ev));
+        }
+    }
+}
+
+/// Does a To/From value carry a `tag` parameter (outside the `<...>` URI)?
+fn has_tag(v: &str) -> bool {
+    let params = match v.rfind('>') {
+        Some(i) => &v[i..],
+        None => v,
+    };
+    params.split(';').skip(1).any(|p| p.trim().to_ascii_lowercase().starts_with("tag="))
+}
+
+/// A stable To-tag for responses to one request: retransmitted requests get the same tag
+/// (derived from Call-ID and CSeq, so the tag needs no state).
+fn tag_for(resp: &Response) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in resp.headers.get("Call-ID").unwrap_or("").bytes().chain(resp.headers.get("CSeq").unwrap_or("").bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}

@@ -1,0 +1,118 @@
+//! Registrar bindings to SQLite, off the hot path: changes go over a channel to one
+//! writer thread that commits them in batches (one transaction per ~100 ms of changes),
+//! so a REGISTER storm costs one fsync per batch, not per REGISTER.
+
+use std::net::SocketAddr;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use rotary_registrar::BindingSnapshot;
+use rotary_sip::{Flow, FlowTransport};
+use rotary_store::{BindingChange, Store, StoredBinding};
+
+/// How long changes may wait to be batched.
+const BATCH_WINDOW: Duration = Duration::from_millis(100);
+
+enum Msg {
+    Change(BindingChange),
+    Stop,
+}
+
+/// Sends binding changes to the writer thread.
+pub(crate) struct BindingWriter {
+    tx: mpsc::Sender<Msg>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl BindingWriter {
+    pub(crate) fn spawn(mut store: Store) -> BindingWriter {
+        let (tx, rx) = mpsc::channel::<Msg>();
+        let thread = std::thread::Builder::new()
+            .name("binding-writer".into())
+            .spawn(move || {
+                let mut batch = Vec::new();
+                loop {
+                    let Ok(first) = rx.recv() else { break };
+                    let mut stop = false;
+                    match first {
+                        Msg::Change(c) => batch.push(c),
+                        Msg::Stop => stop = true,
+                    }
+                    let end = std::time::Instant::now() + BATCH_WINDOW;
+                    while !stop {
+                        let left = end.saturating_duration_since(std::time::Instant::now());
+                        match rx.recv_timeout(left) {
+                            Ok(Msg::Change(c)) => batch.push(c),
+                            Ok(Msg::Stop) => stop = true,
+                            Err(_) => break,
+                        }
+                    }
+                    if !batch.is_empty() {
+                        if let Err(e) = store.apply_binding_changes(&batch) {
+                            tracing::error!(error = %e, "persisting bindings failed");
+                        }
+                        batch.clear();
+                    }
+                    if stop {
+                        break;
+                    }
+                }
+            })
+            .ok();
+        BindingWriter { tx, thread }
+    }
+
+    pub(crate) fn upsert(&self, b: &BindingSnapshot) {
+        let _ = self.tx.send(Msg::Change(BindingChange::Upsert(to_stored(b))));
+    }
+
+    pub(crate) fn delete(&self, b: &BindingSnapshot) {
+        let _ = self.tx.send(Msg::Change(BindingChange::Delete { aor: b.aor.clone(), contact: b.contact.clone() }));
+    }
+
+    /// Commit what is queued and wait for the writer to finish.
+    pub(crate) fn flush_and_stop(&mut self) {
+        let _ = self.tx.send(Msg::Stop);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn to_stored(b: &BindingSnapshot) -> StoredBinding {
+    StoredBinding {
+        aor: b.aor.clone(),
+        contact: b.contact.clone(),
+        source: b.flow.remote.to_string(),
+        local: b.flow.local.to_string(),
+        transport: b.flow.transport.as_str().to_string(),
+        conn: b.flow.conn.map(|c| c.0),
+        user_agent: b.user_agent.clone(),
+        call_id: b.call_id.clone(),
+        cseq: b.cseq,
+        expires_at_unix: b.expires_at_unix,
+        q: b.q,
+        instance: b.instance.clone(),
+        reg_id: b.reg_id,
+    }
+}
+
+/// Rebuild a registrar snapshot from a stored row; None if the row is unusable.
+pub(crate) fn from_stored(s: &StoredBinding) -> Option<BindingSnapshot> {
+    let remote: SocketAddr = s.source.parse().ok()?;
+    let local: SocketAddr = s.local.parse().ok()?;
+    let transport = FlowTransport::parse(&s.transport)?;
+    Some(BindingSnapshot {
+        aor: s.aor.clone(),
+        contact: s.contact.clone(),
+        flow: Flow { transport, local, remote, conn: s.conn.map(rotary_sip::ConnId) },
+        user_agent: s.user_agent.clone(),
+        call_id: s.call_id.clone(),
+        cseq: s.cseq,
+        expires_at_unix: s.expires_at_unix,
+        q: s.q,
+        instance: s.instance.clone(),
+        reg_id: s.reg_id,
+    })
+}

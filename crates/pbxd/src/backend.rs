@@ -1,0 +1,65 @@
+//! Glue between the API's `Backend` seam and the engine: the API reads views and pushes
+//! new configuration snapshots through here, so neither crate knows the other.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use rotary_api::{Backend, RegistrationView};
+use rotary_config::Config;
+use rotary_engine::EngineHandle;
+
+/// The engine seen by the API.
+pub(crate) struct EngineBackend {
+    engine: EngineHandle,
+    ready: AtomicBool,
+}
+
+impl EngineBackend {
+    pub(crate) fn new(engine: EngineHandle) -> Self {
+        EngineBackend { engine, ready: AtomicBool::new(false) }
+    }
+
+    pub(crate) fn set_ready(&self) {
+        self.ready.store(true, Ordering::SeqCst);
+    }
+
+    pub(crate) fn set_not_ready(&self) {
+        self.ready.store(false, Ordering::SeqCst);
+    }
+}
+
+impl Backend for EngineBackend {
+    fn config(&self) -> Arc<Config> {
+        self.engine.config()
+    }
+
+    fn config_changed(&self, config: Arc<Config>) {
+        self.engine.set_config(config);
+    }
+
+    fn registrations(&self) -> Vec<RegistrationView> {
+        self.engine
+            .registrations()
+            .into_iter()
+            .map(|r| RegistrationView {
+                extension: r.extension,
+                contact: r.contact,
+                source: r.source.to_string(),
+                transport: r.transport.to_string(),
+                user_agent: r.user_agent,
+                expires_at: DateTime::<Utc>::from_timestamp(r.expires_at_unix, 0)
+                    .map(|t| t.to_rfc3339())
+                    .unwrap_or_default(),
+            })
+            .collect()
+    }
+
+    fn metrics(&self) -> String {
+        self.engine.metrics_text()
+    }
+
+    fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::SeqCst)
+    }
+}

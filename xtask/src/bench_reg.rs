@@ -1,0 +1,327 @@
+//! `cargo xtask bench reg`: a SIPp digest REGISTER storm over N AORs against pbxd and,
+//! in the same run, against Kamailio configured as a digest registrar with the same
+//! credentials. The server is pinned to core 0 and SIPp to core 1. Each subject is driven
+//! at rising rates; the report gives the highest rate with zero failures, the server's
+//! CPU-µs per completed registration, memory per binding, and pbxd/Kamailio ratios.
+
+use std::net::{TcpListener, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+
+use crate::proc::{tree_cpu_us, tree_rss_kib};
+
+const PASSWORD: &str = "Bench4Reg77x";
+const ADMIN: &str = "Bench-admin-77";
+const SCENARIO: &str = include_str!("../../tests/scenarios/reg_auth.xml");
+
+struct Options {
+    aors: u32,
+    rates: Vec<u32>,
+    seconds: u32,
+}
+
+/// Result of one rate step.
+struct Step {
+    rate: u32,
+    calls: u32,
+    ok: bool,
+    achieved: f64,
+    cpu_us_per_reg: f64,
+}
+
+/// Summary for one server.
+struct Summary {
+    name: &'static str,
+    best: Option<Step>,
+    mean_cpu_us: f64,
+    rss_per_binding_bytes: f64,
+}
+
+pub(crate) fn run(args: &[&str]) -> Result<()> {
+    let opts = parse(args)?;
+    for tool in ["sipp", "kamailio", "taskset"] {
+        if Command::new("which").arg(tool).stdout(Stdio::null()).status().map(|s| !s.success()).unwrap_or(true) {
+            bail!("{tool} not found: run scripts/install-peers.sh");
+        }
+    }
+    let status = Command::new(env!("CARGO")).args(["build", "--release", "-p", "rotary-pbxd"]).status()?;
+    if !status.success() {
+        bail!("building pbxd failed");
+    }
+    let work = scratch("bench-reg")?;
+    std::fs::write(work.join("reg.xml"), SCENARIO)?;
+    let mut csv = String::from("SEQUENTIAL\n");
+    for i in 0..opts.aors {
+        let user = 10_000 + i;
+        csv.push_str(&format!("{user};[authentication username={user} password={PASSWORD}];3600\n"));
+    }
+    std::fs::write(work.join("users.csv"), csv)?;
+
+    println!("bench reg: {} AORs, rates {:?}, ~{} s per step; server on core 0, SIPp on core 1", opts.aors, opts.rates, opts.seconds);
+    let pbxd = bench_pbxd(&opts, &work)?;
+    let kam = bench_kamailio(&opts, &work)?;
+    report(&[&pbxd, &kam]);
+    let _ = std::fs::remove_dir_all(&work);
+    Ok(())
+}
+
+fn parse(args: &[&str]) -> Result<Options> {
+    let mut o = Options { aors: 2000, rates: vec![500, 1000, 2000, 3000, 4000, 6000, 8000], seconds: 4 };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let v = it.next().context("flag needs a value")?;
+        match *a {
+            "--aors" => o.aors = v.parse()?,
+            "--seconds" => o.seconds = v.parse()?,
+            "--rates" => o.rates = v.split(',').map(str::parse).collect::<Result<_, _>>()?,
+            other => bail!("unknown flag {other}"),
+        }
+    }
+    Ok(o)
+}
+
+fn bench_pbxd(opts: &Options, work: &Path) -> Result<Summary> {
+    let (sip, http) = (free_port(), free_port());
+    let data = work.join("pbxd-data");
+    let exe = target_dir().join("release").join("pbxd");
+    let mut child = Guard(
+        Command::new("taskset")
+            .args(["-c", "0"])
+            .arg(&exe)
+            .arg("--data-dir")
+            .arg(&data)
+            .args(["--sip-bind", &format!("127.0.0.1:{sip}"), "--http-bind", &format!("127.0.0.1:{http}")])
+            .args(["--log-level", "warn"])
+            .env("PBX_ADMIN_PASSWORD", ADMIN)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("start pbxd")?,
+    );
+    let base = format!("http://127.0.0.1:{http}");
+    wait_http(&format!("{base}/healthz"))?;
+    let token = login(&base)?;
+    let auth = format!("Bearer {token}");
+    // Room for the benchmark's numbers, then the extensions themselves.
+    let hi = 10_000 + opts.aors + 1;
+    let r = ureq::patch(&format!("{base}/api/v1/settings"))
+        .set("Authorization", &auth)
+        .send_json(serde_json::json!({"user_extension_range": format!("10000-{hi}")}));
+    if let Err(e) = r {
+        bail!("widening the extension range: {e}");
+    }
+    print!("pbxd: creating {} extensions... ", opts.aors);
+    let t = Instant::now();
+    for i in 0..opts.aors {
+        let n = (10_000 + i).to_string();
+        ureq::post(&format!("{base}/api/v1/extensions"))
+            .set("Authorization", &auth)
+            .send_json(serde_json::json!({"number": n, "secret": PASSWORD, "max_contacts": 5, "qualify_interval": 0}))
+            .with_context(|| format!("creating extension {n}"))?;
+    }
+    println!("{:.1} s", t.elapsed().as_secs_f64());
+    let pid = child.0.id();
+    let rss_before = tree_rss_kib(pid);
+    let steps = ramp(opts, work, sip, pid)?;
+    let rss_after = tree_rss_kib(pid);
+    let (st, regs) = get_json(&format!("{base}/api/v1/registrations"), &auth)?;
+    let bindings = regs.as_array().map(Vec::len).unwrap_or(0);
+    println!("pbxd: {bindings} bindings held (HTTP {st})");
+    let _ = child.0.kill();
+    Ok(summarize("pbxd", steps, rss_before, rss_after, bindings))
+}
+
+fn bench_kamailio(opts: &Options, work: &Path) -> Result<Summary> {
+    let port = free_port();
+    let cfg = work.join("kamailio.cfg");
+    let run = work.join("kam-run");
+    std::fs::create_dir_all(&run)?;
+    std::fs::write(&cfg, kamailio_cfg(port))?;
+    let pidfile = work.join("kam.pid");
+    let child = Guard(
+        Command::new("taskset")
+            .args(["-c", "0", "kamailio", "-f"])
+            .arg(&cfg)
+            .args(["-DD", "-E", "-Y"])
+            .arg(&run)
+            .arg("-P")
+            .arg(&pidfile)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("start kamailio")?,
+    );
+    wait_udp_bound(port)?;
+    let pid = child.0.id();
+    let rss_before = tree_rss_kib(pid);
+    let steps = ramp(opts, work, port, pid)?;
+    let rss_after = tree_rss_kib(pid);
+    Ok(summarize("kamailio", steps, rss_before, rss_after, opts.aors as usize))
+}
+
+/// Drive one server at rising rates until a step has failures.
+fn ramp(opts: &Options, work: &Path, port: u16, server_pid: u32) -> Result<Vec<Step>> {
+    let mut steps = Vec::new();
+    for &rate in &opts.rates {
+        let calls = (rate * opts.seconds).max(opts.aors);
+        let cpu0 = tree_cpu_us(server_pid)?;
+        let t = Instant::now();
+        let ok = sipp(work, port, rate, calls)?;
+        let wall = t.elapsed().as_secs_f64();
+        let cpu = tree_cpu_us(server_pid)?.saturating_sub(cpu0);
+        let step = Step { rate, calls, ok, achieved: f64::from(calls) / wall, cpu_us_per_reg: cpu as f64 / f64::from(calls) };
+        println!(
+            "  rate {:>5}/s: {} registrations in {:.2} s = {:>7.0}/s, {} , server CPU {:>6.1} µs/registration",
+            rate,
+            calls,
+            wall,
+            step.achieved,
+            if ok { "0 failures" } else { "FAILURES" },
+            step.cpu_us_per_reg
+        );
+        steps.push(step);
+        if !ok {
+            break;
+        }
+    }
+    Ok(steps)
+}
+
+fn sipp(work: &Path, port: u16, rate: u32, calls: u32) -> Result<bool> {
+    let out = Command::new("taskset")
+        .args(["-c", "1", "timeout", "120", "sipp"])
+        .arg(format!("127.0.0.1:{port}"))
+        .args(["-sf", "reg.xml", "-inf", "users.csv", "-i", "127.0.0.1", "-p"])
+        .arg(free_port().to_string())
+        .args(["-m", &calls.to_string(), "-r", &rate.to_string(), "-l", "4000"])
+        .args(["-nostdin", "-timeout", "60s", "-timeout_error", "-max_recv_loops", "10000"])
+        .current_dir(work)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .context("run sipp")?;
+    Ok(out.success())
+}
+
+fn summarize(name: &'static str, steps: Vec<Step>, rss0: u64, rss1: u64, bindings: usize) -> Summary {
+    let good: Vec<&Step> = steps.iter().filter(|s| s.ok).collect();
+    let mean_cpu_us = if good.is_empty() { f64::NAN } else { good.iter().map(|s| s.cpu_us_per_reg).sum::<f64>() / good.len() as f64 };
+    let rss_per_binding_bytes = rss1.saturating_sub(rss0) as f64 * 1024.0 / bindings.max(1) as f64;
+    let best = steps.into_iter().filter(|s| s.ok).max_by(|a, b| a.achieved.total_cmp(&b.achieved));
+    Summary { name, best, mean_cpu_us, rss_per_binding_bytes }
+}
+
+fn report(s: &[&Summary]) {
+    println!("\n{:<10} {:>22} {:>20} {:>22}", "server", "best regs/s (0 fail)", "CPU µs/reg (mean)", "RSS growth B/binding");
+    for x in s {
+        let best = x.best.as_ref().map(|b| format!("{:.0} (at -r {})", b.achieved, b.rate)).unwrap_or_else(|| "none".into());
+        println!("{:<10} {:>22} {:>20.1} {:>22.0}", x.name, best, x.mean_cpu_us, x.rss_per_binding_bytes);
+    }
+    if let [p, k] = s {
+        let rate = match (&p.best, &k.best) {
+            (Some(a), Some(b)) => a.achieved / b.achieved,
+            _ => f64::NAN,
+        };
+        println!(
+            "\nratio pbxd/kamailio: throughput {:.2}x, CPU per registration {:.2}x (goal <= 1.00)",
+            rate,
+            p.mean_cpu_us / k.mean_cpu_us
+        );
+    }
+}
+
+fn kamailio_cfg(port: u16) -> String {
+    let mods = ["tm", "sl", "rr", "pv", "maxfwd", "textops", "siputils", "xlog", "sanity", "usrloc", "registrar", "auth"];
+    let mut s = format!(
+        "#!KAMAILIO\ndebug=1\nlog_stderror=yes\nchildren=2\nlisten=udp:127.0.0.1:{port}\n\
+         mpath=\"/usr/lib/x86_64-linux-gnu/kamailio/modules/\"\n"
+    );
+    for m in mods {
+        s.push_str(&format!("loadmodule \"{m}.so\"\n"));
+    }
+    s.push_str(&format!(
+        "modparam(\"usrloc\", \"db_mode\", 0)\n\
+         request_route {{\n\
+           if (!mf_process_maxfwd_header(\"10\")) {{ sl_send_reply(\"483\",\"Too Many Hops\"); exit; }}\n\
+           if (is_method(\"REGISTER\")) {{\n\
+             if (!pv_www_authenticate(\"$td\", \"{PASSWORD}\", \"0\")) {{ www_challenge(\"$td\", \"0\"); exit; }}\n\
+             consume_credentials(); save(\"location\"); exit; }}\n\
+           sl_send_reply(\"404\",\"Not here\");\n\
+         }}\n"
+    ));
+    s
+}
+
+fn login(base: &str) -> Result<String> {
+    let v: serde_json::Value = ureq::post(&format!("{base}/api/v1/login"))
+        .send_json(serde_json::json!({"username": "admin", "password": ADMIN}))?
+        .into_json()?;
+    v["token"].as_str().map(str::to_string).context("no token in login reply")
+}
+
+fn get_json(url: &str, auth: &str) -> Result<(u16, serde_json::Value)> {
+    let r = ureq::get(url).set("Authorization", auth).call()?;
+    Ok((r.status(), r.into_json()?))
+}
+
+fn wait_http(url: &str) -> Result<()> {
+    let end = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < end {
+        if ureq::get(url).timeout(Duration::from_secs(1)).call().is_ok() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    bail!("{url} did not answer within 20 s")
+}
+
+fn wait_udp_bound(port: u16) -> Result<()> {
+    let end = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < end {
+        if UdpSocket::bind(("127.0.0.1", port)).is_err() {
+            std::thread::sleep(Duration::from_millis(300)); // workers finish forking
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    bail!("kamailio did not bind 127.0.0.1:{port}")
+}
+
+fn free_port() -> u16 {
+    for _ in 0..100 {
+        if let Ok(t) = TcpListener::bind("127.0.0.1:0") {
+            if let Ok(a) = t.local_addr() {
+                if UdpSocket::bind(("127.0.0.1", a.port())).is_ok() {
+                    return a.port();
+                }
+            }
+        }
+    }
+    0
+}
+
+fn target_dir() -> PathBuf {
+    if let Ok(d) = std::env::var("CARGO_TARGET_DIR") {
+        return PathBuf::from(d);
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("target")
+}
+
+fn scratch(tag: &str) -> Result<PathBuf> {
+    let p = std::env::temp_dir().join(format!("rotary-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&p)?;
+    Ok(p)
+}
+
+/// Kills the child when dropped, so a failed benchmark leaves no server behind.
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
