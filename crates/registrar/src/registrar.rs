@@ -1,0 +1,401 @@
+//! The [`Registrar`] core: the binding table indexed by id and by address of
+//! record, the deadline queue for expiry and qualify, and the event and action
+//! queues the engine drains. REGISTER processing itself lives in `register.rs`.
+
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::time::{Duration, Instant};
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use rotary_sip::auth::DigestServer;
+use rotary_sip::{Flow, Request, Uri};
+
+use crate::binding::{Binding, BindingId, BindingSnapshot, Reachability};
+use crate::config::{Account, RegistrarConfig};
+use crate::qualify;
+
+/// Server-side registrar and location service (RFC 3261 §10): bindings, expiry,
+/// contact limits, permit lists, digest challenges and qualify keep-alives.
+///
+/// Sans-IO: every input carries `now`; after each `handle_*` (or [`restore`],
+/// [`remove_aor`], [`update_account`]) drain [`poll_event`] and [`poll_action`],
+/// and call [`handle_timeout`] at [`poll_timeout`].
+///
+/// [`restore`]: Registrar::restore
+/// [`remove_aor`]: Registrar::remove_aor
+/// [`update_account`]: Registrar::update_account
+/// [`poll_event`]: Registrar::poll_event
+/// [`poll_action`]: Registrar::poll_action
+/// [`handle_timeout`]: Registrar::handle_timeout
+/// [`poll_timeout`]: Registrar::poll_timeout
+pub struct Registrar {
+    pub(crate) config: RegistrarConfig,
+    pub(crate) digest: DigestServer,
+    pub(crate) rng: StdRng,
+    pub(crate) bindings: HashMap<BindingId, Binding>,
+    pub(crate) by_aor: HashMap<String, Vec<BindingId>>,
+    timers: BTreeSet<(Instant, BindingId, TimerKind)>,
+    events: VecDeque<RegistrarEvent>,
+    actions: VecDeque<RegistrarAction>,
+    next_id: u64,
+    /// Checked against credentials for unknown users so that they fail exactly
+    /// like a wrong password (no user enumeration).
+    pub(crate) decoy_password: String,
+}
+
+/// Something the engine should know about a binding: persist it, publish it.
+/// Every variant carries a snapshot; `(aor, contact)` identifies the binding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RegistrarEvent {
+    /// A new contact was bound (also a contact that replaced another).
+    Registered {
+        /// The binding as it now is.
+        binding: BindingSnapshot,
+    },
+    /// An existing contact re-registered: new expiry, Call-ID/CSeq or flow.
+    Refreshed {
+        /// The binding as it now is.
+        binding: BindingSnapshot,
+    },
+    /// The contact was removed by the phone (expires=0, `*`), replaced by another
+    /// contact, or dropped with its extension.
+    Unregistered {
+        /// The binding as it was.
+        binding: BindingSnapshot,
+    },
+    /// The binding's expiry passed without a refresh.
+    Expired {
+        /// The binding as it was.
+        binding: BindingSnapshot,
+    },
+    /// Qualify found the contact reachable or unreachable (only on a change).
+    Reachability {
+        /// The binding concerned.
+        binding: BindingSnapshot,
+        /// The new state.
+        reachable: bool,
+    },
+}
+
+/// A command for the engine to carry out on the registrar's behalf.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RegistrarAction {
+    /// Send this OPTIONS in a client transaction over `flow`, then report any
+    /// final response (reachable) or timeout/transport error (unreachable) with
+    /// [`Registrar::handle_qualify_result`].
+    Qualify {
+        /// The binding being checked.
+        binding: BindingId,
+        /// The binding's flow (NAT: the REGISTER's source, not the Contact host).
+        flow: Flow,
+        /// A complete OPTIONS request with a fresh Via branch, tags and Call-ID.
+        request: Request,
+    },
+}
+
+/// The three deadlines a binding can have; ordered so that at one instant a
+/// timeout is judged before the next OPTIONS goes out and expiry comes last.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum TimerKind {
+    QualifyTimeout,
+    Qualify,
+    Expire,
+}
+
+impl Registrar {
+    /// A registrar with no bindings; `t0` anchors the digest nonce clock.
+    pub fn new(config: RegistrarConfig, t0: Instant) -> Self {
+        let digest = DigestServer::new(config.secret, config.realm.clone(), config.nonce_lifetime, t0);
+        let mut rng = StdRng::seed_from_u64(config.rng_seed);
+        let decoy_password = format!("{:032x}", rng.gen::<u128>());
+        Registrar {
+            config,
+            digest,
+            rng,
+            bindings: HashMap::new(),
+            by_aor: HashMap::new(),
+            timers: BTreeSet::new(),
+            events: VecDeque::new(),
+            actions: VecDeque::new(),
+            next_id: 1,
+            decoy_password,
+        }
+    }
+
+    /// Advance timers up to `now`: expire bindings ([`RegistrarEvent::Expired`]),
+    /// send due qualify OPTIONS ([`RegistrarAction::Qualify`]) and mark contacts
+    /// whose OPTIONS went unanswered for `qualify_timeout` unreachable. Idempotent.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        while let Some(&(at, id, kind)) = self.timers.first() {
+            if at > now {
+                break;
+            }
+            self.timers.remove(&(at, id, kind));
+            match kind {
+                TimerKind::Expire => {
+                    if let Some(b) = self.remove_binding(id) {
+                        self.events.push_back(RegistrarEvent::Expired { binding: b.snapshot() });
+                    }
+                }
+                TimerKind::Qualify => self.send_qualify(now, id),
+                TimerKind::QualifyTimeout => {
+                    if let Some(b) = self.bindings.get_mut(&id) {
+                        b.qualify_deadline = None;
+                    }
+                    self.set_reachability(id, Reachability::Unreachable);
+                }
+            }
+        }
+    }
+
+    /// Report the outcome of a qualify OPTIONS: `reachable` is true for any final
+    /// response, false for a transaction timeout or transport error. Results for
+    /// bindings that are gone are ignored; late answers still count.
+    pub fn handle_qualify_result(&mut self, _now: Instant, binding: BindingId, reachable: bool) {
+        let Some(b) = self.bindings.get_mut(&binding) else { return };
+        let deadline = b.qualify_deadline.take();
+        if let Some(at) = deadline {
+            self.timers.remove(&(at, binding, TimerKind::QualifyTimeout));
+        }
+        let state = if reachable { Reachability::Reachable } else { Reachability::Unreachable };
+        self.set_reachability(binding, state);
+    }
+
+    /// Load a persisted binding at start-up. The remaining lifetime is
+    /// `expires_at_unix − wall_unix`; an already expired snapshot is not loaded but
+    /// reported as [`RegistrarEvent::Expired`] so the engine deletes it. The flow's
+    /// connection id is cleared: connections do not survive a restart. Qualify
+    /// stays off until the next REGISTER or [`Registrar::update_account`].
+    /// Returns the new binding's id, or `None` if it was expired or unusable.
+    pub fn restore(&mut self, now: Instant, wall_unix: i64, snapshot: BindingSnapshot) -> Option<BindingId> {
+        let left = snapshot.expires_at_unix.saturating_sub(wall_unix);
+        let uri = snapshot.contact.parse::<Uri>().ok();
+        let (Some(uri), true) = (uri, left > 0) else {
+            self.events.push_back(RegistrarEvent::Expired { binding: snapshot });
+            return None;
+        };
+        let left = u64::try_from(left).unwrap_or(0).min(u64::from(self.config.max_expires));
+        let existing = self.by_aor.get(&snapshot.aor).and_then(|ids| {
+            ids.iter().copied().find(|id| self.bindings.get(id).is_some_and(|b| b.contact == snapshot.contact))
+        });
+        if let Some(old) = existing {
+            self.remove_binding(old);
+        }
+        let mut flow = snapshot.flow;
+        flow.conn = None;
+        let binding = Binding {
+            id: BindingId(0),
+            aor: snapshot.aor,
+            contact: snapshot.contact,
+            uri,
+            flow,
+            user_agent: snapshot.user_agent,
+            call_id: snapshot.call_id,
+            cseq: snapshot.cseq,
+            expires_at: now + Duration::from_secs(left),
+            expires_at_unix: snapshot.expires_at_unix,
+            q: snapshot.q,
+            instance: snapshot.instance,
+            reg_id: snapshot.reg_id,
+            reachability: Reachability::Unknown,
+            qualify_interval: 0,
+            next_qualify: None,
+            qualify_deadline: None,
+        };
+        Some(self.insert_binding(binding))
+    }
+
+    /// Drop every binding of an extension (it was deleted), each reported as
+    /// [`RegistrarEvent::Unregistered`].
+    pub fn remove_aor(&mut self, aor: &str) {
+        let ids = self.by_aor.get(aor).cloned().unwrap_or_default();
+        for id in ids {
+            if let Some(b) = self.remove_binding(id) {
+                self.events.push_back(RegistrarEvent::Unregistered { binding: b.snapshot() });
+            }
+        }
+    }
+
+    /// Apply an edited account to existing bindings at once: the qualify interval
+    /// (restored bindings start qualifying here) and the permit list (bindings
+    /// from sources no longer permitted are unregistered). Expiry and contact
+    /// limits apply from the next REGISTER.
+    pub fn update_account(&mut self, now: Instant, account: &Account) {
+        let ids = self.by_aor.get(&account.aor).cloned().unwrap_or_default();
+        for id in ids {
+            let Some(b) = self.bindings.get(&id) else { continue };
+            if !account.permits(b.flow.remote.ip()) {
+                if let Some(b) = self.remove_binding(id) {
+                    self.events.push_back(RegistrarEvent::Unregistered { binding: b.snapshot() });
+                }
+                continue;
+            }
+            if b.qualify_interval != account.qualify_interval {
+                self.set_qualify_interval(now, id, account.qualify_interval, true);
+            }
+        }
+    }
+
+    /// The digest server, shared so the engine challenges INVITEs with the same
+    /// nonce state (and nonce-count replay protection) as REGISTERs.
+    pub fn digest_mut(&mut self) -> &mut DigestServer {
+        &mut self.digest
+    }
+
+    /// Next thing the engine should persist or publish. Changed by every
+    /// `handle_*`, [`Registrar::restore`], [`Registrar::remove_aor`] and
+    /// [`Registrar::update_account`]. Call until `None`.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<RegistrarEvent> {
+        self.events.pop_front()
+    }
+
+    /// Next qualify OPTIONS to send. Changed by [`Registrar::handle_timeout`].
+    /// Call until `None`.
+    #[must_use]
+    pub fn poll_action(&mut self) -> Option<RegistrarAction> {
+        self.actions.pop_front()
+    }
+
+    /// Earliest instant [`Registrar::handle_timeout`] must run (binding expiry,
+    /// qualify due, qualify timeout); `None` when there are no bindings. Changed by
+    /// every `handle_*`, [`Registrar::restore`], [`Registrar::remove_aor`] and
+    /// [`Registrar::update_account`].
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.timers.first().map(|&(at, _, _)| at)
+    }
+
+    /// All bindings of an extension, in registration order, unreachable ones
+    /// included (see [`Binding::is_reachable`]). O(1) in the number of extensions.
+    pub fn lookup<'a>(&'a self, aor: &str) -> impl Iterator<Item = &'a Binding> + 'a {
+        self.by_aor.get(aor).into_iter().flatten().filter_map(|id| self.bindings.get(id))
+    }
+
+    /// One binding by id.
+    pub fn binding(&self, id: BindingId) -> Option<&Binding> {
+        self.bindings.get(&id)
+    }
+
+    /// Every binding, in no particular order (API listings, metrics).
+    pub fn bindings(&self) -> impl Iterator<Item = &Binding> + '_ {
+        self.bindings.values()
+    }
+
+    /// Number of live bindings.
+    pub fn binding_count(&self) -> usize {
+        self.bindings.len()
+    }
+
+    /// The settings this registrar runs with.
+    pub fn config(&self) -> &RegistrarConfig {
+        &self.config
+    }
+
+    /// Add a binding under a fresh id and schedule its timers.
+    pub(crate) fn insert_binding(&mut self, mut binding: Binding) -> BindingId {
+        let id = BindingId(self.next_id);
+        self.next_id += 1;
+        binding.id = id;
+        self.timers.insert((binding.expires_at, id, TimerKind::Expire));
+        if let Some(at) = binding.next_qualify {
+            self.timers.insert((at, id, TimerKind::Qualify));
+        }
+        self.by_aor.entry(binding.aor.clone()).or_default().push(id);
+        self.bindings.insert(id, binding);
+        id
+    }
+
+    /// Remove a binding with all its timers; the caller reports it.
+    pub(crate) fn remove_binding(&mut self, id: BindingId) -> Option<Binding> {
+        let b = self.bindings.remove(&id)?;
+        self.timers.remove(&(b.expires_at, id, TimerKind::Expire));
+        if let Some(at) = b.next_qualify {
+            self.timers.remove(&(at, id, TimerKind::Qualify));
+        }
+        if let Some(at) = b.qualify_deadline {
+            self.timers.remove(&(at, id, TimerKind::QualifyTimeout));
+        }
+        if let Some(ids) = self.by_aor.get_mut(&b.aor) {
+            ids.retain(|x| *x != id);
+            if ids.is_empty() {
+                self.by_aor.remove(&b.aor);
+            }
+        }
+        Some(b)
+    }
+
+    /// Move a binding's expiry deadline.
+    pub(crate) fn set_expiry(&mut self, id: BindingId, expires_at: Instant, expires_at_unix: i64) {
+        let Some(b) = self.bindings.get_mut(&id) else { return };
+        self.timers.remove(&(b.expires_at, id, TimerKind::Expire));
+        b.expires_at = expires_at;
+        b.expires_at_unix = expires_at_unix;
+        self.timers.insert((expires_at, id, TimerKind::Expire));
+    }
+
+    /// Change how often a binding is qualified. `spread` staggers the first OPTIONS
+    /// randomly over one interval (restored or re-configured contacts all at once
+    /// would otherwise burst); otherwise it goes out one interval from `now`.
+    pub(crate) fn set_qualify_interval(&mut self, now: Instant, id: BindingId, secs: u32, spread: bool) {
+        let first = if secs == 0 {
+            None
+        } else if spread {
+            Some(now + Duration::from_millis(self.rng.gen_range(0..u64::from(secs) * 1000)))
+        } else {
+            Some(now + Duration::from_secs(u64::from(secs)))
+        };
+        let Some(b) = self.bindings.get_mut(&id) else { return };
+        b.qualify_interval = secs;
+        if let Some(at) = b.next_qualify.take() {
+            self.timers.remove(&(at, id, TimerKind::Qualify));
+        }
+        if secs == 0 {
+            if let Some(at) = b.qualify_deadline.take() {
+                self.timers.remove(&(at, id, TimerKind::QualifyTimeout));
+            }
+            return;
+        }
+        b.next_qualify = first;
+        if let Some(at) = first {
+            self.timers.insert((at, id, TimerKind::Qualify));
+        }
+    }
+
+    /// Queue an event for the engine.
+    pub(crate) fn push_event(&mut self, event: RegistrarEvent) {
+        self.events.push_back(event);
+    }
+
+    /// A qualify timer fired: build the OPTIONS, arm its timeout and the next one.
+    fn send_qualify(&mut self, now: Instant, id: BindingId) {
+        let timeout = now + self.config.qualify_timeout;
+        let Some(b) = self.bindings.get_mut(&id) else { return };
+        b.next_qualify = None;
+        if b.qualify_interval == 0 {
+            return;
+        }
+        let request = qualify::options_request(&mut self.rng, &self.config.realm, b);
+        let flow = b.flow;
+        let next = now + Duration::from_secs(u64::from(b.qualify_interval));
+        b.next_qualify = Some(next);
+        self.timers.insert((next, id, TimerKind::Qualify));
+        if b.qualify_deadline.is_none() {
+            b.qualify_deadline = Some(timeout);
+            self.timers.insert((timeout, id, TimerKind::QualifyTimeout));
+        }
+        self.actions.push_back(RegistrarAction::Qualify { binding: id, flow, request });
+    }
+
+    /// Record a qualify outcome; report it if it changed.
+    fn set_reachability(&mut self, id: BindingId, state: Reachability) {
+        let Some(b) = self.bindings.get_mut(&id) else { return };
+        if b.reachability == state {
+            return;
+        }
+        b.reachability = state;
+        let reachable = state == Reachability::Reachable;
+        let binding = b.snapshot();
+        self.events.push_back(RegistrarEvent::Reachability { binding, reachable });
+    }
+}
