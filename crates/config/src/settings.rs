@@ -231,7 +231,8 @@ impl Settings {
                 ),
             );
         }
-        if self.qualify_interval != 0 && !(10..=3600).contains(&self.qualify_interval) {
+        let qualify_ok = self.qualify_interval == 0 || (10..=3600).contains(&self.qualify_interval);
+        if !qualify_ok {
             issue(
                 "qualify_interval",
                 "must be 0 (off) or between 10 and 3600 seconds".into(),
@@ -239,14 +240,20 @@ impl Settings {
         }
         if !(1..=60).contains(&self.qualify_timeout) {
             issue("qualify_timeout", "must be between 1 and 60 seconds".into());
-        } else if self.qualify_interval != 0 && self.qualify_timeout >= self.qualify_interval {
+        } else if qualify_ok
+            && self.qualify_interval != 0
+            && self.qualify_timeout >= self.qualify_interval
+        {
             issue(
                 "qualify_timeout",
                 "must be shorter than qualify_interval".into(),
             );
         }
         if !(5..=600).contains(&self.global_ring_time) {
-            issue("global_ring_time", "must be between 5 and 600 seconds".into());
+            issue(
+                "global_ring_time",
+                "must be between 5 and 600 seconds".into(),
+            );
         }
         if !(1..=10_000).contains(&self.max_concurrent_calls) {
             issue("max_concurrent_calls", "must be between 1 and 10000".into());
@@ -348,7 +355,11 @@ pub fn validate_settings(
         s.call_waiting = b;
     }
     let numbers: [(&'static str, Option<i64>, &mut u32); 8] = [
-        ("default_expiry", input.default_expiry, &mut s.default_expiry),
+        (
+            "default_expiry",
+            input.default_expiry,
+            &mut s.default_expiry,
+        ),
         ("min_expires", input.min_expires, &mut s.min_expires),
         ("max_expires", input.max_expires, &mut s.max_expires),
         (

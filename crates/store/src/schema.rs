@@ -1,0 +1,80 @@
+//! The database schema as an append-only list of migrations, tracked in
+//! `PRAGMA user_version` by `rusqlite_migration`.
+//!
+//! Never edit a migration that has shipped; add a new one at the end.
+
+use rusqlite_migration::{Migrations, M};
+
+/// Every migration, oldest first. Version N of the schema = the first N entries applied.
+const MIGRATION_LIST: &[M<'static>] = &[
+    // v1: configuration, users, registrations, call records.
+    M::up(
+        r#"
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE extensions (
+    number     TEXT PRIMARY KEY,
+    data       TEXT NOT NULL,
+    created_at INTEGER NOT NULL DEFAULT (CAST(strftime('%s', 'now') AS INTEGER)),
+    updated_at INTEGER NOT NULL DEFAULT (CAST(strftime('%s', 'now') AS INTEGER))
+);
+
+CREATE TABLE users (
+    username      TEXT PRIMARY KEY,
+    password_hash TEXT NOT NULL,
+    role          TEXT NOT NULL CHECK (role IN ('admin', 'operator', 'user')),
+    extension     TEXT
+);
+
+CREATE TABLE bindings (
+    aor        TEXT NOT NULL,
+    contact    TEXT NOT NULL,
+    source     TEXT NOT NULL,
+    local      TEXT NOT NULL,
+    transport  TEXT NOT NULL,
+    conn       INTEGER,
+    user_agent TEXT NOT NULL,
+    call_id    TEXT NOT NULL,
+    cseq       INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    q          REAL,
+    instance   TEXT,
+    reg_id     INTEGER,
+    PRIMARY KEY (aor, contact)
+);
+CREATE INDEX bindings_expires_at ON bindings (expires_at);
+
+CREATE TABLE cdr (
+    id           INTEGER PRIMARY KEY,
+    start        INTEGER NOT NULL,
+    answer       INTEGER,
+    "end"        INTEGER NOT NULL,
+    caller       TEXT NOT NULL,
+    callee       TEXT NOT NULL,
+    duration     INTEGER NOT NULL,
+    billsec      INTEGER NOT NULL,
+    disposition  TEXT NOT NULL,
+    cause        TEXT,
+    trunk        TEXT,
+    call_id      TEXT NOT NULL,
+    peer_call_id TEXT,
+    recording    TEXT
+);
+CREATE INDEX cdr_start ON cdr (start);
+CREATE INDEX cdr_caller ON cdr (caller);
+CREATE INDEX cdr_callee ON cdr (callee);
+CREATE INDEX cdr_disposition ON cdr (disposition);
+"#,
+    ),
+];
+
+/// The migrations in the form `rusqlite_migration` runs them.
+pub(crate) fn migrations() -> Migrations<'static> {
+    Migrations::from_slice(MIGRATION_LIST)
+}
+
+/// The schema version this build writes.
+pub(crate) const LATEST_VERSION: usize = MIGRATION_LIST.len();
