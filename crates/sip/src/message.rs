@@ -110,6 +110,8 @@ pub struct NameAddr {
 }
 
 /// A Contact header value: either `*` (unregister all) or an address.
+// Almost every Contact is an address; boxing it would cost an allocation for nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Contact {
     /// `Contact: *`
@@ -278,12 +280,18 @@ impl Transport {
 impl Param {
     /// A parameter with a value.
     pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
-        Param { name: name.into(), value: Some(value.into()) }
+        Param {
+            name: name.into(),
+            value: Some(value.into()),
+        }
     }
 
     /// A flag parameter (no value), such as `lr` or `rport`.
     pub fn flag(name: impl Into<String>) -> Self {
-        Param { name: name.into(), value: None }
+        Param {
+            name: name.into(),
+            value: None,
+        }
     }
 }
 
@@ -314,12 +322,21 @@ impl Headers {
 
     /// Append a field at the end.
     pub fn push(&mut self, name: impl Into<String>, value: impl Into<String>) {
-        self.fields.push(Header { name: name.into(), value: value.into() });
+        self.fields.push(Header {
+            name: name.into(),
+            value: value.into(),
+        });
     }
 
     /// Insert a field before all others (used for a new top Via).
     pub fn push_front(&mut self, name: impl Into<String>, value: impl Into<String>) {
-        self.fields.insert(0, Header { name: name.into(), value: value.into() });
+        self.fields.insert(
+            0,
+            Header {
+                name: name.into(),
+                value: value.into(),
+            },
+        );
     }
 
     /// Remove every field with this name.
@@ -330,16 +347,22 @@ impl Headers {
     /// Replace all fields of this name with one value (appended if absent).
     pub fn set(&mut self, name: &str, value: impl Into<String>) {
         let value = value.into();
-        match self.fields.iter().position(|h| h.name.eq_ignore_ascii_case(name)) {
+        match self
+            .fields
+            .iter()
+            .position(|h| h.name.eq_ignore_ascii_case(name))
+        {
             Some(i) => {
                 self.fields[i].value = value;
-                let mut n = 0;
+                let mut seen = false;
                 self.fields.retain(|h| {
-                    let keep = !h.name.eq_ignore_ascii_case(name) || {
-                        n += 1;
-                        n == 1
-                    };
-                    keep
+                    if !h.name.eq_ignore_ascii_case(name) {
+                        return true;
+                    }
+                    // Keep the first field of this name (just updated), drop the rest.
+                    let first = !seen;
+                    seen = true;
+                    first
                 });
             }
             None => self.push(name.to_string(), value),

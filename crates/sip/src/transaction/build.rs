@@ -27,13 +27,22 @@ pub fn make_response(req: &Request, status: u16, reason: &str) -> Response {
             headers.fields.push(f.clone());
         }
     }
-    Response { status, reason: reason.to_string(), headers, body: Vec::new() }
+    Response {
+        status,
+        reason: reason.to_string(),
+        headers,
+        body: Vec::new(),
+    }
 }
 
 /// Add `;tag=<tag>` to the To header of a response, unless it already has a
 /// tag (a dialog's tag never changes). Does nothing without a To header.
 pub fn set_to_tag(resp: &mut Response, to_tag: &str) {
-    let Some(to) = resp.headers.fields.iter_mut().find(|h| h.name.eq_ignore_ascii_case("To"))
+    let Some(to) = resp
+        .headers
+        .fields
+        .iter_mut()
+        .find(|h| h.name.eq_ignore_ascii_case("To"))
     else {
         return;
     };
@@ -51,7 +60,11 @@ pub fn set_to_tag(resp: &mut Response, to_tag: &str) {
 /// that IP. RFC 3581 §4: when the top Via has a bare `rport`, fill in the
 /// source port and always add `received`. An existing `received` is replaced.
 pub fn stamp_received(req: &mut Request, source: SocketAddr) {
-    let Some(index) = req.headers.fields.iter().position(|h| h.name.eq_ignore_ascii_case("Via"))
+    let Some(index) = req
+        .headers
+        .fields
+        .iter()
+        .position(|h| h.name.eq_ignore_ascii_case("Via"))
     else {
         return;
     };
@@ -101,13 +114,21 @@ pub fn stamp_received(req: &mut Request, source: SocketAddr) {
 /// Route headers, and `Max-Forwards: 70`. Send it with
 /// [`TransactionLayer::send_request`](super::TransactionLayer::send_request).
 pub fn make_cancel(invite: &Request) -> Request {
-    derived_request(invite, Method::Cancel, invite.headers.get("To").unwrap_or(""))
+    derived_request(
+        invite,
+        Method::Cancel,
+        invite.headers.get("To").unwrap_or(""),
+    )
 }
 
 /// The ACK a client INVITE transaction sends for a 300–699 response
 /// (RFC 3261 §17.1.1.3): To comes from the response, so it carries the tag.
 pub(crate) fn make_ack(invite: &Request, response: &Response) -> Request {
-    let to = response.headers.get("To").or(invite.headers.get("To")).unwrap_or("");
+    let to = response
+        .headers
+        .get("To")
+        .or(invite.headers.get("To"))
+        .unwrap_or("");
     derived_request(invite, Method::Ack, to)
 }
 
@@ -132,7 +153,12 @@ fn derived_request(invite: &Request, method: Method, to: &str) -> Request {
     }
     let seq = super::view::cseq(&invite.headers).map_or(0, |(n, _)| n);
     headers.push("CSeq", format!("{seq} {}", method.as_str()));
-    Request { method, uri: invite.uri.clone(), headers, body: Vec::new() }
+    Request {
+        method,
+        uri: invite.uri.clone(),
+        headers,
+        body: Vec::new(),
+    }
 }
 
 #[cfg(test)]
@@ -176,11 +202,17 @@ mod tests {
     #[test]
     fn different_host_gets_received() {
         assert_eq!(
-            stamped("SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKa", "192.0.2.1:5060"),
+            stamped(
+                "SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKa",
+                "192.0.2.1:5060"
+            ),
             "SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKa;received=192.0.2.1"
         );
         assert_eq!(
-            stamped("SIP/2.0/UDP pc.example.com;branch=z9hG4bKa;received=1.1.1.1", "192.0.2.1:5060"),
+            stamped(
+                "SIP/2.0/UDP pc.example.com;branch=z9hG4bKa;received=1.1.1.1",
+                "192.0.2.1:5060"
+            ),
             "SIP/2.0/UDP pc.example.com;branch=z9hG4bKa;received=192.0.2.1"
         );
     }
@@ -188,11 +220,17 @@ mod tests {
     #[test]
     fn rport_is_filled_and_received_always_added() {
         assert_eq!(
-            stamped("SIP/2.0/UDP 10.1.1.1:4540;rport;branch=z9hG4bKk", "10.1.1.1:9988"),
+            stamped(
+                "SIP/2.0/UDP 10.1.1.1:4540;rport;branch=z9hG4bKk",
+                "10.1.1.1:9988"
+            ),
             "SIP/2.0/UDP 10.1.1.1:4540;rport=9988;branch=z9hG4bKk;received=10.1.1.1"
         );
         assert_eq!(
-            stamped("SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bKk;rport", "[2001:db8::9]:7000"),
+            stamped(
+                "SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bKk;rport",
+                "[2001:db8::9]:7000"
+            ),
             "SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bKk;rport=7000;received=2001:db8::9"
         );
     }

@@ -60,7 +60,11 @@ pub fn new_branch<R: RngCore + ?Sized>(rng: &mut R) -> Branch {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum ServerKey {
     /// Branch with the magic cookie: branch + sent-by + method.
-    Rfc3261 { branch: String, sent_by: String, method: Method },
+    Rfc3261 {
+        branch: String,
+        sent_by: String,
+        method: Method,
+    },
     /// Older peers (RFC 2543) without the cookie: Call-ID, From tag, CSeq
     /// number, top Via sent-by and branch (if any) and method. The
     /// Request-URI and To tag that §17.2.3 also lists are not compared.
@@ -96,12 +100,21 @@ impl ServerKey {
         let sent_by = via.sent_by.to_ascii_lowercase();
         let branch = via.branch().unwrap_or("");
         if has_cookie(branch) {
-            return Some(ServerKey::Rfc3261 { branch: branch.to_ascii_lowercase(), sent_by, method });
+            return Some(ServerKey::Rfc3261 {
+                branch: branch.to_ascii_lowercase(),
+                sent_by,
+                method,
+            });
         }
         let (seq, _) = cseq(&req.headers)?;
         Some(ServerKey::Rfc2543 {
             call_id: req.headers.get("Call-ID")?.to_string(),
-            from_tag: req.headers.get("From").and_then(tag).unwrap_or("").to_string(),
+            from_tag: req
+                .headers
+                .get("From")
+                .and_then(tag)
+                .unwrap_or("")
+                .to_string(),
             seq,
             sent_by,
             branch: branch.to_ascii_lowercase(),

@@ -38,12 +38,19 @@ impl<'a> ViaView<'a> {
             return None;
         }
         let host = host_of(sent_by)?;
-        Some(ViaView { raw, sent_by, host, params })
+        Some(ViaView {
+            raw,
+            sent_by,
+            host,
+            params,
+        })
     }
 
     /// A Via parameter by case-insensitive name; `Some(None)` for a flag.
     pub(crate) fn param(&self, name: &str) -> Option<Option<&'a str>> {
-        params_of(self.params).find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v)
+        params_of(self.params)
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
     }
 
     /// The `branch` parameter, if present with a value.
