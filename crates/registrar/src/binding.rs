@@ -4,7 +4,7 @@
 //! the plain-data [`BindingSnapshot`] persisted across restarts.
 
 use std::fmt;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use rotary_sip::{Flow, Host, Param, Scheme, Uri};
 
@@ -120,21 +120,13 @@ impl Binding {
         self.reachability != Reachability::Unreachable
     }
 
-    /// Does a contact in a REGISTER name this binding? Same instance and reg-id
-    /// (RFC 5626 §6), or the same URI by RFC 3261 §19.1.4. A URI match wins even
-    /// across reg-ids, so `(aor, contact)` stays unique (one flow per contact URI).
-    pub(crate) fn matches(&self, uri: &Uri, instance: Option<&str>, reg_id: Option<u32>) -> bool {
-        if let (Some(mine), Some(theirs)) = (self.instance.as_deref(), instance) {
-            if mine == theirs && self.reg_id == reg_id {
-                return true;
-            }
+    /// Is this the binding of the same RFC 5626 instance and registration id?
+    /// (Both must carry an instance; RFC 5626 §6 replaces such a binding.)
+    pub(crate) fn same_instance(&self, instance: Option<&str>, reg_id: Option<u32>) -> bool {
+        match (self.instance.as_deref(), instance) {
+            (Some(mine), Some(theirs)) => mine == theirs && self.reg_id == reg_id,
+            _ => false,
         }
-        same_uri(&self.uri, uri)
-    }
-
-    /// Time until expiry (zero once expired).
-    pub(crate) fn remaining(&self, now: Instant) -> Duration {
-        self.expires_at.saturating_duration_since(now)
     }
 }
 
@@ -174,14 +166,16 @@ fn same_host(a: &Host, b: &Host) -> bool {
 
 /// Every parameter of `a` is compatible with `b` (one direction of the rule).
 fn params_agree(a: &[Param], b: &[Param]) -> bool {
-    a.iter().all(|p| match b.iter().find(|q| q.name.eq_ignore_ascii_case(&p.name)) {
-        Some(q) => match (&p.value, &q.value) {
-            (Some(x), Some(y)) => x.eq_ignore_ascii_case(y),
-            (None, None) => true,
-            _ => false,
+    a.iter().all(
+        |p| match b.iter().find(|q| q.name.eq_ignore_ascii_case(&p.name)) {
+            Some(q) => match (&p.value, &q.value) {
+                (Some(x), Some(y)) => x.eq_ignore_ascii_case(y),
+                (None, None) => true,
+                _ => false,
+            },
+            None => !MUST_MATCH.iter().any(|n| p.name.eq_ignore_ascii_case(n)),
         },
-        None => !MUST_MATCH.iter().any(|n| p.name.eq_ignore_ascii_case(n)),
-    })
+    )
 }
 
 /// Parse a `q` parameter (`0`, `0.5`, `1.000`) into thousandths.

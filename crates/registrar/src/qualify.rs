@@ -18,12 +18,23 @@ pub(crate) fn options_request(rng: &mut StdRng, realm: &str, binding: &Binding) 
     let tag = format!("{:016x}", rng.gen::<u64>());
     let call_id = format!("{:032x}", rng.gen::<u128>());
     let mut headers = Headers::default();
-    headers.push("Via", format!("SIP/2.0/{} {local};branch={branch}", binding.flow.transport.via_token()));
+    headers.push(
+        "Via",
+        format!(
+            "SIP/2.0/{} {local};branch={branch}",
+            binding.flow.transport.via_token()
+        ),
+    );
     headers.push("Max-Forwards", "70");
     headers.push("From", format!("<sip:{realm}@{local}>;tag={tag}"));
     headers.push("To", format!("<{}>", binding.contact));
     headers.push("Call-ID", call_id);
     headers.push("CSeq", "1 OPTIONS");
     headers.push("Accept", "application/sdp");
-    Request { method: Method::Options, uri: binding.uri.clone(), headers, body: Vec::new() }
+    Request {
+        method: Method::Options,
+        uri: binding.uri.clone(),
+        headers,
+        body: Vec::new(),
+    }
 }

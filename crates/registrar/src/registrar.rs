@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use rotary_sip::auth::DigestServer;
+use rotary_sip::auth::{DigestConfig, DigestServer};
 use rotary_sip::{Flow, Request, Uri};
 
 use crate::binding::{Binding, BindingId, BindingSnapshot, Reachability};
@@ -105,7 +105,11 @@ enum TimerKind {
 impl Registrar {
     /// A registrar with no bindings; `t0` anchors the digest nonce clock.
     pub fn new(config: RegistrarConfig, t0: Instant) -> Self {
-        let digest = DigestServer::new(config.secret, config.realm.clone(), config.nonce_lifetime, t0);
+        let digest_config = DigestConfig {
+            nonce_lifetime: config.nonce_lifetime,
+            ..DigestConfig::new(config.realm.clone())
+        };
+        let digest = DigestServer::with_config(&config.secret, digest_config, t0);
         let mut rng = StdRng::seed_from_u64(config.rng_seed);
         let decoy_password = format!("{:032x}", rng.gen::<u128>());
         Registrar {
@@ -134,7 +138,9 @@ impl Registrar {
             match kind {
                 TimerKind::Expire => {
                     if let Some(b) = self.remove_binding(id) {
-                        self.events.push_back(RegistrarEvent::Expired { binding: b.snapshot() });
+                        self.events.push_back(RegistrarEvent::Expired {
+                            binding: b.snapshot(),
+                        });
                     }
                 }
                 TimerKind::Qualify => self.send_qualify(now, id),
@@ -152,12 +158,19 @@ impl Registrar {
     /// response, false for a transaction timeout or transport error. Results for
     /// bindings that are gone are ignored; late answers still count.
     pub fn handle_qualify_result(&mut self, _now: Instant, binding: BindingId, reachable: bool) {
-        let Some(b) = self.bindings.get_mut(&binding) else { return };
+        let Some(b) = self.bindings.get_mut(&binding) else {
+            return;
+        };
         let deadline = b.qualify_deadline.take();
         if let Some(at) = deadline {
-            self.timers.remove(&(at, binding, TimerKind::QualifyTimeout));
+            self.timers
+                .remove(&(at, binding, TimerKind::QualifyTimeout));
         }
-        let state = if reachable { Reachability::Reachable } else { Reachability::Unreachable };
+        let state = if reachable {
+            Reachability::Reachable
+        } else {
+            Reachability::Unreachable
+        };
         self.set_reachability(binding, state);
     }
 
@@ -167,16 +180,28 @@ impl Registrar {
     /// connection id is cleared: connections do not survive a restart. Qualify
     /// stays off until the next REGISTER or [`Registrar::update_account`].
     /// Returns the new binding's id, or `None` if it was expired or unusable.
-    pub fn restore(&mut self, now: Instant, wall_unix: i64, snapshot: BindingSnapshot) -> Option<BindingId> {
+    pub fn restore(
+        &mut self,
+        now: Instant,
+        wall_unix: i64,
+        snapshot: BindingSnapshot,
+    ) -> Option<BindingId> {
         let left = snapshot.expires_at_unix.saturating_sub(wall_unix);
         let uri = snapshot.contact.parse::<Uri>().ok();
         let (Some(uri), true) = (uri, left > 0) else {
-            self.events.push_back(RegistrarEvent::Expired { binding: snapshot });
+            self.events
+                .push_back(RegistrarEvent::Expired { binding: snapshot });
             return None;
         };
-        let left = u64::try_from(left).unwrap_or(0).min(u64::from(self.config.max_expires));
+        let left = u64::try_from(left)
+            .unwrap_or(0)
+            .min(u64::from(self.config.max_expires));
         let existing = self.by_aor.get(&snapshot.aor).and_then(|ids| {
-            ids.iter().copied().find(|id| self.bindings.get(id).is_some_and(|b| b.contact == snapshot.contact))
+            ids.iter().copied().find(|id| {
+                self.bindings
+                    .get(id)
+                    .is_some_and(|b| b.contact == snapshot.contact)
+            })
         });
         if let Some(old) = existing {
             self.remove_binding(old);
@@ -193,7 +218,7 @@ impl Registrar {
             call_id: snapshot.call_id,
             cseq: snapshot.cseq,
             expires_at: now + Duration::from_secs(left),
-            expires_at_unix: snapshot.expires_at_unix,
+            expires_at_unix: wall_unix.saturating_add(i64::try_from(left).unwrap_or(0)),
             q: snapshot.q,
             instance: snapshot.instance,
             reg_id: snapshot.reg_id,
@@ -211,7 +236,9 @@ impl Registrar {
         let ids = self.by_aor.get(aor).cloned().unwrap_or_default();
         for id in ids {
             if let Some(b) = self.remove_binding(id) {
-                self.events.push_back(RegistrarEvent::Unregistered { binding: b.snapshot() });
+                self.events.push_back(RegistrarEvent::Unregistered {
+                    binding: b.snapshot(),
+                });
             }
         }
     }
@@ -223,10 +250,14 @@ impl Registrar {
     pub fn update_account(&mut self, now: Instant, account: &Account) {
         let ids = self.by_aor.get(&account.aor).cloned().unwrap_or_default();
         for id in ids {
-            let Some(b) = self.bindings.get(&id) else { continue };
+            let Some(b) = self.bindings.get(&id) else {
+                continue;
+            };
             if !account.permits(b.flow.remote.ip()) {
                 if let Some(b) = self.remove_binding(id) {
-                    self.events.push_back(RegistrarEvent::Unregistered { binding: b.snapshot() });
+                    self.events.push_back(RegistrarEvent::Unregistered {
+                        binding: b.snapshot(),
+                    });
                 }
                 continue;
             }
@@ -269,7 +300,11 @@ impl Registrar {
     /// All bindings of an extension, in registration order, unreachable ones
     /// included (see [`Binding::is_reachable`]). O(1) in the number of extensions.
     pub fn lookup<'a>(&'a self, aor: &str) -> impl Iterator<Item = &'a Binding> + 'a {
-        self.by_aor.get(aor).into_iter().flatten().filter_map(|id| self.bindings.get(id))
+        self.by_aor
+            .get(aor)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.bindings.get(id))
     }
 
     /// One binding by id.
@@ -297,7 +332,8 @@ impl Registrar {
         let id = BindingId(self.next_id);
         self.next_id += 1;
         binding.id = id;
-        self.timers.insert((binding.expires_at, id, TimerKind::Expire));
+        self.timers
+            .insert((binding.expires_at, id, TimerKind::Expire));
         if let Some(at) = binding.next_qualify {
             self.timers.insert((at, id, TimerKind::Qualify));
         }
@@ -327,7 +363,9 @@ impl Registrar {
 
     /// Move a binding's expiry deadline.
     pub(crate) fn set_expiry(&mut self, id: BindingId, expires_at: Instant, expires_at_unix: i64) {
-        let Some(b) = self.bindings.get_mut(&id) else { return };
+        let Some(b) = self.bindings.get_mut(&id) else {
+            return;
+        };
         self.timers.remove(&(b.expires_at, id, TimerKind::Expire));
         b.expires_at = expires_at;
         b.expires_at_unix = expires_at_unix;
@@ -337,7 +375,13 @@ impl Registrar {
     /// Change how often a binding is qualified. `spread` staggers the first OPTIONS
     /// randomly over one interval (restored or re-configured contacts all at once
     /// would otherwise burst); otherwise it goes out one interval from `now`.
-    pub(crate) fn set_qualify_interval(&mut self, now: Instant, id: BindingId, secs: u32, spread: bool) {
+    pub(crate) fn set_qualify_interval(
+        &mut self,
+        now: Instant,
+        id: BindingId,
+        secs: u32,
+        spread: bool,
+    ) {
         let first = if secs == 0 {
             None
         } else if spread {
@@ -345,7 +389,9 @@ impl Registrar {
         } else {
             Some(now + Duration::from_secs(u64::from(secs)))
         };
-        let Some(b) = self.bindings.get_mut(&id) else { return };
+        let Some(b) = self.bindings.get_mut(&id) else {
+            return;
+        };
         b.qualify_interval = secs;
         if let Some(at) = b.next_qualify.take() {
             self.timers.remove(&(at, id, TimerKind::Qualify));
@@ -370,7 +416,9 @@ impl Registrar {
     /// A qualify timer fired: build the OPTIONS, arm its timeout and the next one.
     fn send_qualify(&mut self, now: Instant, id: BindingId) {
         let timeout = now + self.config.qualify_timeout;
-        let Some(b) = self.bindings.get_mut(&id) else { return };
+        let Some(b) = self.bindings.get_mut(&id) else {
+            return;
+        };
         b.next_qualify = None;
         if b.qualify_interval == 0 {
             return;
@@ -384,18 +432,138 @@ impl Registrar {
             b.qualify_deadline = Some(timeout);
             self.timers.insert((timeout, id, TimerKind::QualifyTimeout));
         }
-        self.actions.push_back(RegistrarAction::Qualify { binding: id, flow, request });
+        self.actions.push_back(RegistrarAction::Qualify {
+            binding: id,
+            flow,
+            request,
+        });
     }
 
     /// Record a qualify outcome; report it if it changed.
     fn set_reachability(&mut self, id: BindingId, state: Reachability) {
-        let Some(b) = self.bindings.get_mut(&id) else { return };
+        let Some(b) = self.bindings.get_mut(&id) else {
+            return;
+        };
         if b.reachability == state {
             return;
         }
         b.reachability = state;
         let reachable = state == Reachability::Reachable;
         let binding = b.snapshot();
-        self.events.push_back(RegistrarEvent::Reachability { binding, reachable });
+        self.events
+            .push_back(RegistrarEvent::Reachability { binding, reachable });
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::mem::size_of;
+    use std::net::SocketAddr;
+
+    use rotary_sip::{FlowTransport, Host, Param, Scheme};
+
+    use super::*;
+
+    fn typical_binding(now: Instant) -> Binding {
+        let remote: SocketAddr = "203.0.113.7:38152"
+            .parse()
+            .unwrap_or_else(|_| unreachable!());
+        let local: SocketAddr = "192.0.2.1:5060".parse().unwrap_or_else(|_| unreachable!());
+        Binding {
+            id: BindingId(0),
+            aor: "101".to_string(),
+            contact: "sip:101@192.168.1.23:5062;transport=udp".to_string(),
+            uri: Uri {
+                scheme: Scheme::Sip,
+                user: Some("101".to_string()),
+                password: None,
+                host: Host::V4("192.168.1.23".parse().unwrap_or_else(|_| unreachable!())),
+                port: Some(5062),
+                params: vec![Param::new("transport", "udp")],
+                headers: Vec::new(),
+                opaque: None,
+            },
+            flow: Flow {
+                transport: FlowTransport::Udp,
+                local,
+                remote,
+                conn: None,
+            },
+            user_agent: Some("Yealink SIP-T46S 66.86.0.15".to_string()),
+            call_id: "0_2633742421@192.168.1.23-4a3c9d1e77e0".to_string(),
+            cseq: 2,
+            expires_at: now + Duration::from_secs(1800),
+            expires_at_unix: 1_700_001_800,
+            q: Some(1000),
+            instance: Some("<urn:uuid:00000000-0000-1000-8000-001565a1b2c3>".to_string()),
+            reg_id: Some(1),
+            reachability: Reachability::Unknown,
+            qualify_interval: 60,
+            next_qualify: Some(now + Duration::from_secs(60)),
+            qualify_deadline: None,
+        }
+    }
+
+    /// Bytes a binding costs: the struct, its strings and URI on the heap, and
+    /// its share of the indexes (hash map slot, by-AOR list, three timer entries),
+    /// with generous allowances for allocator and table overhead.
+    fn estimate(b: &Binding) -> usize {
+        let strings = [
+            Some(&b.aor),
+            Some(&b.contact),
+            b.user_agent.as_ref(),
+            Some(&b.call_id),
+            b.instance.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|s| s.len() + ALLOC_OVERHEAD)
+        .sum::<usize>();
+        let uri = b
+            .uri
+            .user
+            .as_deref()
+            .map_or(0, |u| u.len() + ALLOC_OVERHEAD)
+            + b.uri.params.len() * size_of::<Param>()
+            + ALLOC_OVERHEAD
+            + b.uri
+                .params
+                .iter()
+                .map(|p| {
+                    p.name.len() + p.value.as_ref().map_or(0, String::len) + 2 * ALLOC_OVERHEAD
+                })
+                .sum::<usize>();
+        // Hash tables run at most 7/8 full: count every slot twice to be safe.
+        let map_slot = 2 * (size_of::<BindingId>() + size_of::<Binding>() + 1);
+        // by_aor: one id in a Vec, plus the AOR key and Vec header per extension.
+        let by_aor = size_of::<BindingId>()
+            + 2 * (size_of::<String>() + size_of::<Vec<BindingId>>())
+            + b.aor.len()
+            + 2 * ALLOC_OVERHEAD;
+        // BTreeSet nodes hold up to 11 keys; count each key at three times its size.
+        let timers = 3 * 3 * size_of::<(Instant, BindingId, TimerKind)>();
+        map_slot + strings + uri + by_aor + timers
+    }
+
+    #[test]
+    fn binding_memory_stays_under_two_kilobytes() {
+        let t0 = Instant::now();
+        let b = typical_binding(t0);
+        let bytes = estimate(&b);
+        assert!(
+            size_of::<Binding>() < 600,
+            "Binding struct is {} bytes",
+            size_of::<Binding>()
+        );
+        assert!(bytes < 2048, "a typical binding costs about {bytes} bytes");
+        // And it really goes into a registrar that way.
+        let mut reg = Registrar::new(RegistrarConfig::new([1; 32]), t0);
+        let id = reg.insert_binding(b);
+        assert_eq!(reg.binding_count(), 1);
+        assert_eq!(reg.lookup("101").map(|b| b.id).collect::<Vec<_>>(), [id]);
+        assert_eq!(reg.poll_timeout(), Some(t0 + Duration::from_secs(60)));
+    }
+
+    /// What malloc adds to every allocation (size class rounding and header).
+    const ALLOC_OVERHEAD: usize = 16;
 }
