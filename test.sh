@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/rotary-target}"
 bash scripts/install-peers.sh
-cargo build --release --locked -p rotary-pbxd -p pbxctl
+cargo build --release --locked -p rotary-pbxd -p rotary-pbxctl
 cargo test --workspace --locked

@@ -1,1 +1,143 @@
-//! rotary-api (in progress)
+//! Rotary's admin HTTP API: REST under `/api/v1` (documented by a generated OpenAPI 3.1
+//! document), login and roles, `/healthz` and Prometheus `/metrics`.
+//!
+//! `pbxd` builds an [`AppState`] from the open [`Store`] and a [`Backend`] (the engine's view
+//! for the API), and serves [`router`]:
+//!
+//! ```no_run
+//! # use std::sync::{Arc, Mutex};
+//! # async fn serve(store: rotary_store::Store, backend: Arc<dyn rotary_api::Backend>) {
+//! let state = rotary_api::AppState::new(Arc::new(Mutex::new(store)), backend);
+//! let app = rotary_api::router(state);
+//! let listener = tokio::net::TcpListener::bind("0.0.0.0:8080").await.unwrap();
+//! // Connect info lets the brute-force lockout tell clients apart.
+//! axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+//!     .await
+//!     .unwrap();
+//! # }
+//! ```
+//!
+//! Every write is one SQLite transaction followed by a new configuration snapshot handed to
+//! [`Backend::config_changed`] (architecture principle 3), so an extension created here can
+//! register at once.
+//!
+//! Authentication: `POST /api/v1/login` returns a random 256-bit bearer token (in memory,
+//! expires after 12 hours unused); HTTP Basic works on every request (successful argon2 checks
+//! are cached for two minutes). More than 5 failed password checks from one address within 5
+//! minutes lock it out for 15 minutes (429). Roles:
+//!
+//! | role | may |
+//! |---|---|
+//! | `admin` | everything |
+//! | `operator` | read everything; create, change, delete extensions; not users or settings |
+//! | `user` | read its own extension, registrations and calls; PATCH its own `name`, `secret`, `voicemail` |
+//!
+//! Not here (yet): users, settings, trunks and the other resources, WebSocket events, the web
+//! GUI's static files.
+
+mod auth;
+mod backend;
+mod error;
+mod metrics;
+mod openapi;
+mod routes;
+
+use std::sync::{Arc, Mutex};
+
+use axum::routing::{get, post};
+use axum::Router;
+use rotary_store::Store;
+
+pub use auth::{hash_password, verify_password};
+pub use backend::{Backend, RegistrationView};
+use error::ApiError;
+pub use metrics::ApiMetrics;
+pub use openapi::openapi_json;
+
+/// Everything the handlers share; cheap to clone (all `Arc`s).
+#[derive(Clone)]
+pub struct AppState {
+    /// The database. Locked only for short, synchronous work, never across an `.await`.
+    store: Arc<Mutex<Store>>,
+    /// The running PBX.
+    backend: Arc<dyn Backend>,
+    /// Login tokens, Basic cache, lockouts.
+    auth: Arc<auth::AuthState>,
+    /// Counters of the API itself.
+    metrics: Arc<ApiMetrics>,
+}
+
+impl AppState {
+    /// Build the state over an open store and the engine's [`Backend`]. The store may be
+    /// shared with other parts of pbxd through the same mutex.
+    pub fn new(store: Arc<Mutex<Store>>, backend: Arc<dyn Backend>) -> Self {
+        AppState {
+            store,
+            backend,
+            auth: Arc::new(auth::AuthState::default()),
+            metrics: Arc::new(ApiMetrics::default()),
+        }
+    }
+
+    /// The API's own counters (also rendered at `/metrics`).
+    #[must_use]
+    pub fn metrics(&self) -> &ApiMetrics {
+        &self.metrics
+    }
+
+    /// Run `f` with the locked store and the backend on a blocking thread. Writes call
+    /// `config_changed` inside `f`, so snapshots reach the engine in commit order.
+    pub(crate) async fn with_store<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Store, &dyn Backend) -> Result<T, ApiError> + Send + 'static,
+    {
+        let store = Arc::clone(&self.store);
+        let backend = Arc::clone(&self.backend);
+        tokio::task::spawn_blocking(move || {
+            let mut guard = store
+                .lock()
+                .map_err(|_| ApiError::internal("store lock poisoned"))?;
+            f(&mut guard, backend.as_ref())
+        })
+        .await
+        .map_err(ApiError::internal)?
+    }
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").finish_non_exhaustive()
+    }
+}
+
+/// The whole HTTP surface: `/healthz`, `/metrics` and `/api/v1/…`.
+pub fn router(state: AppState) -> Router {
+    use routes::{cdr, extensions, registrations, system};
+    Router::new()
+        .route("/healthz", get(system::healthz))
+        .route("/metrics", get(system::metrics))
+        .route("/api/v1/openapi.json", get(system::openapi))
+        .route("/api/v1/login", post(system::login))
+        .route("/api/v1/logout", post(system::logout))
+        .route(
+            "/api/v1/extensions",
+            get(extensions::list).post(extensions::create),
+        )
+        .route(
+            "/api/v1/extensions/{number}",
+            get(extensions::show)
+                .put(extensions::replace)
+                .patch(extensions::patch)
+                .delete(extensions::remove),
+        )
+        .route("/api/v1/registrations", get(registrations::list))
+        .route("/api/v1/cdr", get(cdr::list))
+        .route("/api/v1/cdr.csv", get(cdr::csv))
+        .fallback(system::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        .with_state(state)
+}

@@ -10,7 +10,12 @@ use serde_json::{json, Map, Value};
 #[command(name = "pbxctl", version, about, propagate_version = true)]
 pub(crate) struct Cli {
     /// Base URL of pbxd's HTTP listener.
-    #[arg(long, env = "PBX_URL", default_value = "http://127.0.0.1:8080", global = true)]
+    #[arg(
+        long,
+        env = "PBX_URL",
+        default_value = "http://127.0.0.1:8080",
+        global = true
+    )]
     pub(crate) url: String,
     /// API user name (HTTP Basic auth).
     #[arg(long, env = "PBX_USER", default_value = "admin", global = true)]
@@ -254,11 +259,26 @@ mod tests {
     #[test]
     fn add_builds_body_with_only_given_fields() {
         let cli = Cli::try_parse_from([
-            "pbxctl", "extension", "add", "101", "--secret", "s3cret-Pass", "--name", "Alice",
-            "--permit", "10.0.0.0/8", "--permit", "192.168.0.0/16", "--codecs", "PCMU,opus",
+            "pbxctl",
+            "extension",
+            "add",
+            "101",
+            "--secret",
+            "s3cret-Pass",
+            "--name",
+            "Alice",
+            "--permit",
+            "10.0.0.0/8",
+            "--permit",
+            "192.168.0.0/16",
+            "--codecs",
+            "PCMU,opus",
         ])
         .unwrap();
-        let Command::Extension { command: ExtensionCommand::Add(args) } = cli.command else {
+        let Command::Extension {
+            command: ExtensionCommand::Add(args),
+        } = cli.command
+        else {
             panic!("wrong command")
         };
         assert_eq!(
@@ -272,10 +292,12 @@ mod tests {
     fn set_requires_a_change() {
         let err = Cli::try_parse_from(["pbxctl", "extension", "set", "101"]).unwrap_err();
         assert_eq!(err.exit_code(), 2);
-        let cli =
-            Cli::try_parse_from(["pbxctl", "extension", "set", "101", "--max-contacts", "3"])
-                .unwrap();
-        let Command::Extension { command: ExtensionCommand::Set(args) } = cli.command else {
+        let cli = Cli::try_parse_from(["pbxctl", "extension", "set", "101", "--max-contacts", "3"])
+            .unwrap();
+        let Command::Extension {
+            command: ExtensionCommand::Set(args),
+        } = cli.command
+        else {
             panic!("wrong command")
         };
         assert_eq!(args.to_body(), json!({"max_contacts":3}));

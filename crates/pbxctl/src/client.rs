@@ -29,13 +29,28 @@ pub(crate) enum CliError {
 impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CliError::Api { message, field: Some(field), .. } => {
+            CliError::Api {
+                message,
+                field: Some(field),
+                ..
+            } => {
                 write!(f, "{message} (field: {field})")
             }
-            CliError::Api { message, field: None, status } if *status == 401 => {
-                write!(f, "{message} (check --user/--password or PBX_USER/PBX_PASSWORD)")
+            CliError::Api {
+                message,
+                field: None,
+                status,
+            } if *status == 401 => {
+                write!(
+                    f,
+                    "{message} (check --user/--password or PBX_USER/PBX_PASSWORD)"
+                )
             }
-            CliError::Api { message, field: None, .. } => f.write_str(message),
+            CliError::Api {
+                message,
+                field: None,
+                ..
+            } => f.write_str(message),
             CliError::Transport(msg) | CliError::Local(msg) => f.write_str(msg),
         }
     }
@@ -61,7 +76,11 @@ impl Client {
             let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pw}"));
             format!("Basic {token}")
         });
-        Client { agent, base: base_url.trim_end_matches('/').to_owned(), authorization }
+        Client {
+            agent,
+            base: base_url.trim_end_matches('/').to_owned(),
+            authorization,
+        }
     }
 
     /// `GET path?query` and parse the JSON answer.
@@ -75,7 +94,12 @@ impl Client {
     }
 
     /// Send `body` as JSON with `method` and parse the JSON answer.
-    pub(crate) fn send_json(&self, method: &str, path: &str, body: &Value) -> Result<Value, CliError> {
+    pub(crate) fn send_json(
+        &self,
+        method: &str,
+        path: &str,
+        body: &Value,
+    ) -> Result<Value, CliError> {
         let req = self.request(method, path);
         let resp = self.call(req.send_json(body))?;
         read_json(resp)
@@ -107,8 +131,15 @@ impl Client {
     /// `GET /healthz` (no auth). A 503 is an API error "not ready".
     pub(crate) fn health(&self) -> Result<Value, CliError> {
         let req = self.agent.get(&format!("{}/healthz", self.base));
-        let resp = self.call(req.call())?;
-        read_json(resp)
+        match self.call(req.call()) {
+            Ok(resp) => read_json(resp),
+            Err(CliError::Api { status: 503, .. }) => Err(CliError::Api {
+                status: 503,
+                message: "pbxd is not ready yet (still starting)".into(),
+                field: None,
+            }),
+            Err(e) => Err(e),
+        }
     }
 
     fn request(&self, method: &str, path: &str) -> ureq::Request {
@@ -120,7 +151,10 @@ impl Client {
     }
 
     /// Turn ureq's outcome into a response or a `CliError` carrying the API's own message.
-    fn call(&self, result: Result<ureq::Response, ureq::Error>) -> Result<ureq::Response, CliError> {
+    fn call(
+        &self,
+        result: Result<ureq::Response, ureq::Error>,
+    ) -> Result<ureq::Response, CliError> {
         match result {
             Ok(resp) => Ok(resp),
             Err(ureq::Error::Status(status, resp)) => Err(api_error(status, resp)),
@@ -129,7 +163,10 @@ impl Client {
                     Some(m) => format!("{}: {m}", t.kind()),
                     None => t.kind().to_string(),
                 };
-                Err(CliError::Transport(format!("cannot reach {}: {detail}", self.base)))
+                Err(CliError::Transport(format!(
+                    "cannot reach {}: {detail}",
+                    self.base
+                )))
             }
         }
     }
@@ -180,7 +217,11 @@ fn api_error(status: u16, resp: ureq::Response) -> CliError {
         .and_then(|v| v.get("field"))
         .and_then(Value::as_str)
         .map(str::to_owned);
-    CliError::Api { status, message, field }
+    CliError::Api {
+        status,
+        message,
+        field,
+    }
 }
 
 #[cfg(test)]
@@ -195,9 +236,17 @@ mod tests {
 
     #[test]
     fn api_errors_render_with_field() {
-        let e = CliError::Api { status: 400, message: "too weak".into(), field: Some("secret".into()) };
+        let e = CliError::Api {
+            status: 400,
+            message: "too weak".into(),
+            field: Some("secret".into()),
+        };
         assert_eq!(e.to_string(), "too weak (field: secret)");
-        let e = CliError::Api { status: 404, message: "no such extension".into(), field: None };
+        let e = CliError::Api {
+            status: 404,
+            message: "no such extension".into(),
+            field: None,
+        };
         assert_eq!(e.to_string(), "no such extension");
     }
 }

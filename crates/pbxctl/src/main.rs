@@ -19,7 +19,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use crate::cli::{CdrCommand, Cli, Command, ExtensionCommand};
-use crate::client::{Client, CliError};
+use crate::client::{CliError, Client};
 use crate::output::Out;
 
 fn main() -> ExitCode {
@@ -63,7 +63,7 @@ fn extension(client: &Client, out: &mut Out, command: &ExtensionCommand) -> Resu
         ExtensionCommand::Add(args) => {
             let body = args.to_body();
             let value = client.send_json("POST", "/api/v1/extensions", &body)?;
-            out.record(&value)
+            out.record(&value, output::EXTENSION_COLUMNS)
         }
         ExtensionCommand::List => {
             let value = client.get_json("/api/v1/extensions", &[])?;
@@ -71,7 +71,7 @@ fn extension(client: &Client, out: &mut Out, command: &ExtensionCommand) -> Resu
         }
         ExtensionCommand::Show { number } => {
             let value = client.get_json(&extension_path(number), &[])?;
-            out.record(&value)
+            out.record(&value, output::EXTENSION_COLUMNS)
         }
         ExtensionCommand::Delete { number } => {
             client.delete(&extension_path(number))?;
@@ -80,7 +80,7 @@ fn extension(client: &Client, out: &mut Out, command: &ExtensionCommand) -> Resu
         ExtensionCommand::Set(args) => {
             let body = args.to_body();
             let value = client.send_json("PATCH", &extension_path(&args.number), &body)?;
-            out.record(&value)
+            out.record(&value, output::EXTENSION_COLUMNS)
         }
     }
 }
@@ -107,8 +107,9 @@ fn cdr(client: &Client, out: &mut Out, command: &CdrCommand) -> Result<(), CliEr
                     })?;
                     let mut file = std::io::BufWriter::new(file);
                     client.download("/api/v1/cdr.csv", &query, &mut file)?;
-                    file.flush()
-                        .map_err(|e| CliError::Local(format!("cannot write {}: {e}", path.display())))
+                    file.flush().map_err(|e| {
+                        CliError::Local(format!("cannot write {}: {e}", path.display()))
+                    })
                 }
                 None => {
                     let mut stdout = std::io::stdout().lock();

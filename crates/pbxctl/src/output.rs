@@ -8,14 +8,36 @@ use serde_json::Value;
 use crate::client::CliError;
 
 /// Preferred table columns for `extension list`, in order.
-pub(crate) const EXTENSION_COLUMNS: &[&str] =
-    &["number", "name", "max_contacts", "voicemail", "nat", "dtmf_mode", "codecs", "permit"];
+pub(crate) const EXTENSION_COLUMNS: &[&str] = &[
+    "number",
+    "name",
+    "max_contacts",
+    "voicemail",
+    "nat",
+    "dtmf_mode",
+    "codecs",
+    "permit",
+];
 /// Preferred table columns for `registrations`.
-pub(crate) const REGISTRATION_COLUMNS: &[&str] =
-    &["extension", "contact", "source", "transport", "user_agent", "expires_at"];
+pub(crate) const REGISTRATION_COLUMNS: &[&str] = &[
+    "extension",
+    "contact",
+    "source",
+    "transport",
+    "user_agent",
+    "expires_at",
+];
 /// Preferred table columns for `cdr list`.
 pub(crate) const CDR_COLUMNS: &[&str] = &[
-    "start", "answer", "end", "caller", "callee", "duration", "billsec", "disposition", "trunk",
+    "start",
+    "answer",
+    "end",
+    "caller",
+    "callee",
+    "duration",
+    "billsec",
+    "disposition",
+    "trunk",
     "call_id",
 ];
 
@@ -39,7 +61,7 @@ impl Out {
             return self.raw(value);
         }
         let Some(rows) = value.as_array() else {
-            return self.record(value);
+            return self.record(value, preferred);
         };
         let columns = columns(rows, preferred);
         let mut grid: Vec<Vec<String>> = Vec::with_capacity(rows.len() + 1);
@@ -51,18 +73,30 @@ impl Out {
         write_stdout(&text)
     }
 
-    /// One object as aligned `key: value` lines, or raw JSON.
-    pub(crate) fn record(&mut self, value: &Value) -> Result<(), CliError> {
+    /// One object as aligned `key: value` lines (`preferred` keys first), or raw JSON.
+    pub(crate) fn record(&mut self, value: &Value, preferred: &[&str]) -> Result<(), CliError> {
         if self.json {
             return self.raw(value);
         }
         let Some(obj) = value.as_object() else {
             return write_stdout(&format!("{}\n", cell(Some(value))));
         };
-        let width = obj.keys().map(String::len).max().unwrap_or(0);
+        let mut keys: Vec<&str> = preferred
+            .iter()
+            .copied()
+            .filter(|k| obj.contains_key(*k))
+            .collect();
+        keys.extend(
+            obj.keys()
+                .map(String::as_str)
+                .filter(|k| !preferred.contains(k)),
+        );
+        keys.retain(|k| !HIDDEN.contains(k));
+        let width = keys.iter().map(|k| k.len()).max().unwrap_or(0) + 1;
         let mut text = String::new();
-        for (k, v) in obj.iter().filter(|(k, _)| !HIDDEN.contains(&k.as_str())) {
-            text.push_str(&format!("{:<width$}  {}\n", format!("{k}:"), cell(Some(v)), width = width + 1));
+        for k in keys {
+            let label = format!("{k}:");
+            text.push_str(&format!("{label:<width$}  {}\n", cell(obj.get(k))));
         }
         write_stdout(&text)
     }
@@ -94,11 +128,18 @@ impl Out {
 /// The columns to show: the preferred ones that occur in some row, else the first row's keys.
 fn columns(rows: &[Value], preferred: &[&str]) -> Vec<String> {
     let present = |c: &str| rows.iter().any(|r| r.get(c).is_some());
-    let mut cols: Vec<String> =
-        preferred.iter().filter(|c| present(c)).map(|c| (*c).to_owned()).collect();
+    let mut cols: Vec<String> = preferred
+        .iter()
+        .filter(|c| present(c))
+        .map(|c| (*c).to_owned())
+        .collect();
     if cols.is_empty() {
         if let Some(obj) = rows.first().and_then(Value::as_object) {
-            cols = obj.keys().filter(|k| !HIDDEN.contains(&k.as_str())).cloned().collect();
+            cols = obj
+                .keys()
+                .filter(|k| !HIDDEN.contains(&k.as_str()))
+                .cloned()
+                .collect();
         } else if rows.is_empty() {
             cols = preferred.iter().map(|c| (*c).to_owned()).collect();
         }
@@ -113,9 +154,11 @@ fn cell(value: Option<&Value>) -> String {
         Some(Value::String(s)) => s.clone(),
         Some(Value::Bool(b)) => if *b { "yes" } else { "no" }.to_owned(),
         Some(Value::Number(n)) => n.to_string(),
-        Some(Value::Array(items)) => {
-            items.iter().map(|v| cell(Some(v))).collect::<Vec<_>>().join(",")
-        }
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| cell(Some(v)))
+            .collect::<Vec<_>>()
+            .join(","),
         Some(obj @ Value::Object(_)) => obj.to_string(),
     }
 }
@@ -124,7 +167,12 @@ fn cell(value: Option<&Value>) -> String {
 fn render_grid(grid: &[Vec<String>]) -> String {
     let ncols = grid.first().map_or(0, Vec::len);
     let widths: Vec<usize> = (0..ncols)
-        .map(|i| grid.iter().map(|r| r.get(i).map_or(0, |c| c.chars().count())).max().unwrap_or(0))
+        .map(|i| {
+            grid.iter()
+                .map(|r| r.get(i).map_or(0, |c| c.chars().count()))
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     let mut text = String::new();
     for row in grid {
@@ -145,7 +193,10 @@ fn render_grid(grid: &[Vec<String>]) -> String {
 /// Write to stdout; a closed pipe (`pbxctl … | head`) is not an error worth reporting.
 fn write_stdout(text: &str) -> Result<(), CliError> {
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(CliError::Local(format!("cannot write output: {e}"))),

@@ -1,0 +1,54 @@
+//! The seam between the API and the running PBX (the engine): what the API reads from it and
+//! how it hands it a new configuration snapshot after a write.
+//!
+//! `pbxd` implements [`Backend`] over the engine; tests implement it with a small fake. The API
+//! never reaches into the engine any other way.
+
+use std::sync::Arc;
+
+use rotary_config::Config;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// What the API needs from the running PBX.
+///
+/// Every method is called from async handlers (sometimes while the store lock is held, to keep
+/// snapshot order equal to commit order), so each must be quick and must not block on I/O:
+/// swap an `Arc`, copy a table, format counters.
+pub trait Backend: Send + Sync + 'static {
+    /// The configuration snapshot new calls use now; the API reads extensions from it and
+    /// builds the next snapshot from it.
+    fn config(&self) -> Arc<Config>;
+    /// A write was committed to the store: from now on new calls and registrations use
+    /// `config`. Called once per successful write, in commit order.
+    fn config_changed(&self, config: Arc<Config>);
+    /// Current SIP registrations (bindings) of all extensions.
+    fn registrations(&self) -> Vec<RegistrationView>;
+    /// The engine's counters in Prometheus text exposition format, appended to `/metrics`.
+    fn metrics(&self) -> String;
+    /// Whether the PBX has finished starting (listeners bound, config loaded); `/healthz`
+    /// answers 200 only then.
+    fn is_ready(&self) -> bool;
+}
+
+/// One registered contact as `GET /api/v1/registrations` returns it (interface.md).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct RegistrationView {
+    /// Extension number the contact is registered for, e.g. `"101"`.
+    #[schema(example = "101")]
+    pub extension: String,
+    /// The Contact URI the phone registered, e.g. `"sip:101@127.0.0.1:5071"`.
+    #[schema(example = "sip:101@127.0.0.1:5071")]
+    pub contact: String,
+    /// The address the REGISTER came from, `IP:port`.
+    #[schema(example = "127.0.0.1:5071")]
+    pub source: String,
+    /// Transport of the flow: `udp`, `tcp`, `tls`, `ws` or `wss`.
+    #[schema(example = "udp")]
+    pub transport: String,
+    /// The phone's User-Agent header (empty when it sent none).
+    pub user_agent: String,
+    /// When the binding expires unless refreshed, RFC 3339 (e.g. `2025-01-31T12:00:00Z`).
+    #[schema(example = "2025-01-31T12:00:00Z")]
+    pub expires_at: String,
+}

@@ -1,0 +1,6 @@
+//! The HTTP handlers, one module per resource.
+
+pub(crate) mod cdr;
+pub(crate) mod extensions;
+pub(crate) mod registrations;
+pub(crate) mod system;
