@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use rotary_config::Config;
 use rotary_registrar::{Account, BindingId, Registrar, RegistrarAction, RegistrarConfig, RegistrarEvent};
-use rotary_sip::transaction::{make_response, stamp_received, TransactionLayer, TxEvent, TxHandle};
+use rotary_sip::transaction::{make_response, set_to_tag, stamp_received, TransactionLayer, TxEvent, TxHandle};
 use rotary_sip::{Flow, Message, Method, Request, Response, Transmit};
 
 use crate::metrics::Metrics;
@@ -62,13 +62,13 @@ impl Core {
             metrics,
             user_agent: format!("Rotary pbxd {}", env!("CARGO_PKG_VERSION")),
         };
-        core.set_config(config);
+        core.set_config(t0, config);
         core
     }
 
     /// Swap in a new configuration snapshot: new requests use it at once. Bindings of
-    /// deleted extensions are dropped.
-    pub fn set_config(&mut self, config: Arc<Config>) {
+    /// deleted extensions are dropped; changed qualify intervals apply to live bindings.
+    pub fn set_config(&mut self, now: Instant, config: Arc<Config>) {
         self.accounts = config
             .extensions
             .values()
@@ -92,6 +92,9 @@ impl Core {
             .collect();
         for aor in gone {
             self.registrar.remove_aor(&aor);
+        }
+        for account in self.accounts.values() {
+            self.registrar.update_account(now, account);
         }
         self.config = config;
         self.drain_registrar(None);
@@ -123,7 +126,12 @@ impl Core {
 
     /// Restore a persisted binding at start-up.
     pub fn restore_binding(&mut self, now: Instant, wall_unix: i64, b: rotary_registrar::BindingSnapshot) {
+        let aor = b.aor.clone();
         self.registrar.restore(now, wall_unix, b);
+        // Restored contacts resume qualify with their extension's interval.
+        if let Some(account) = self.accounts.get(&aor) {
+            self.registrar.update_account(now, account);
+        }
     }
 
     /// Next datagram or stream write.
@@ -156,7 +164,7 @@ impl Core {
         while let Some(ev) = self.tx.poll_event() {
             match ev {
                 TxEvent::Request { tx, flow, request } => self.dispatch(now, wall_unix, tx, flow, request),
-                TxEvent::Response { tx, response } => {
+                TxEvent::Response { tx, response, .. } => {
                     if response.status >= 200 {
                         if let Some(b) = self.qualify_txs.remove(&tx) {
                             // Any final answer proves the contact is alive (RFC 3261 §11).
@@ -193,7 +201,7 @@ impl Core {
             Method::Register => {
                 let user = req.to().ok().and_then(|to| to.uri.user.clone()).unwrap_or_default();
                 let account = self.accounts.get(&user);
-                let mut resp = self.registrar.handle_register(now, wall_unix, flow, &req, account);
+                let resp = self.registrar.handle_register(now, wall_unix, flow, &req, account);
                 match resp.status {
                     200..=299 => {
                         self.metrics.registrations_ok.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -206,18 +214,14 @@ impl Core {
                     }
                     _ => {}
                 }
-                self.finish_response(&mut resp);
-                self.metrics.count_response_sent(resp.status);
-                self.tx.respond(now, tx, resp);
+                self.send_response(now, tx, resp);
             }
             Method::Options => {
                 let mut resp = make_response(&req, 200, "OK");
                 resp.headers.push("Allow", ALLOW);
                 resp.headers.push("Accept", "application/sdp");
                 resp.headers.push("Supported", "path, outbound");
-                self.finish_response(&mut resp);
-                self.metrics.count_response_sent(200);
-                self.tx.respond(now, tx, resp);
+                self.send_response(now, tx, resp);
             }
             Method::Ack => {}
             Method::Invite | Method::Bye | Method::Info | Method::Update | Method::Refer | Method::Notify
@@ -228,31 +232,27 @@ impl Core {
             Method::Publish | Method::Other(_) => {
                 let mut resp = make_response(&req, 405, "Method Not Allowed");
                 resp.headers.push("Allow", ALLOW);
-                self.finish_response(&mut resp);
-                self.metrics.count_response_sent(405);
-                self.tx.respond(now, tx, resp);
+                self.send_response(now, tx, resp);
             }
         }
     }
 
     fn respond(&mut self, now: Instant, tx: TxHandle, req: &Request, status: u16, reason: &str) {
-        let mut resp = make_response(req, status, reason);
-        self.finish_response(&mut resp);
-        self.metrics.count_response_sent(status);
-        self.tx.respond(now, tx, resp);
+        let resp = make_response(req, status, reason);
+        self.send_response(now, tx, resp);
     }
 
-    /// Common finishing: a To-tag on every non-100 response (RFC 3261 §8.2.6.2), Server.
-    fn finish_response(&self, resp: &mut Response) {
+    /// Finish (To-tag on every non-100 response, RFC 3261 §8.2.6.2; Server), count, send.
+    fn send_response(&mut self, now: Instant, tx: TxHandle, mut resp: Response) {
         if resp.status > 100 {
-            if let Some(to) = resp.headers.get("To") {
-                if !has_tag(to) {
-                    let tagged = format!("{to};tag={}", tag_for(resp));
-                    resp.headers.set("To", tagged);
-                }
-            }
+            let tag = tag_for(&resp);
+            set_to_tag(&mut resp, &tag);
         }
         resp.headers.push("Server", self.user_agent.clone());
+        self.metrics.count_response_sent(resp.status);
+        if let Err(e) = self.tx.respond(now, tx, resp) {
+            tracing::debug!(error = %e, "response not sent");
+        }
     }
 
     fn drain_registrar(&mut self, timing: Option<(Instant, i64)>) {
@@ -260,8 +260,12 @@ impl Core {
             match action {
                 RegistrarAction::Qualify { binding, flow, request } => {
                     if let Some((now, _)) = timing {
-                        let h = self.tx.send_request(now, flow, request);
-                        self.qualify_txs.insert(h, binding);
+                        match self.tx.send_request(now, flow, request) {
+                            Ok(h) => {
+                                self.qualify_txs.insert(h, binding);
+                            }
+                            Err(_) => self.registrar.handle_qualify_result(now, binding, false),
+                        }
                     }
                 }
             }
@@ -270,15 +274,6 @@ impl Core {
             self.events.push_back(EngineEvent::Registrar(ev));
         }
     }
-}
-
-/// Does a To/From value carry a `tag` parameter (outside the `<...>` URI)?
-fn has_tag(v: &str) -> bool {
-    let params = match v.rfind('>') {
-        Some(i) => &v[i..],
-        None => v,
-    };
-    params.split(';').skip(1).any(|p| p.trim().to_ascii_lowercase().starts_with("tag="))
 }
 
 /// A stable To-tag for responses to one request: retransmitted requests get the same tag

@@ -6,6 +6,7 @@
 //! Drive it with [`Engine::start`]; talk to it through the [`EngineHandle`].
 //! Calls (B2BUA, media) plug into [`core::Core::dispatch`]'s INVITE arm in a later issue.
 
+pub mod call;
 pub mod core;
 pub mod metrics;
 mod persist;
@@ -76,7 +77,7 @@ impl Engine {
     /// Bind the SIP sockets, restore persisted bindings and start the engine task.
     pub async fn start(sip_bind: SocketAddr, data_dir: &Path, config: Arc<Config>) -> Result<EngineHandle, EngineError> {
         let sockets = SipSockets::bind(sip_bind).await?;
-        let store = Store::open(data_dir)?;
+        let mut store = Store::open(data_dir)?;
         let wall = wall_unix();
         let restored = store.load_bindings(wall)?;
         let writer = persist::BindingWriter::spawn(store);
@@ -196,7 +197,7 @@ impl Shell {
                 r = config.changed() => {
                     if r.is_err() { break; }
                     let cfg = config.borrow_and_update().clone();
-                    self.core.set_config(cfg);
+                    self.core.set_config(now(), cfg);
                     self.drain(now());
                 }
                 _ = &mut stop => break,

@@ -1,0 +1,261 @@
+//! The plain data that crosses the call core's boundary: what the engine
+//! hands in with a new INVITE or from the media shell, and the actions and
+//! events it drains.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use rotary_config::{Codec, Extension, Settings};
+use rotary_sip::{Flow, Uri};
+
+use super::cdr::{Cause, CdrRecord};
+
+/// Methods pbxd accepts inside a call, sent in `Allow` (RFC 3261 §20.5).
+pub const CALL_ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, MESSAGE, NOTIFY";
+
+/// Identifies one call attempt inside [`Calls`](super::Calls); never reused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CallKey(pub u64);
+
+impl fmt::Display for CallKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "call{}", self.0)
+    }
+}
+
+/// Which leg of a call: A faces the caller, B the callee.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Side {
+    /// The caller's dialog.
+    A,
+    /// The answering callee's dialog.
+    B,
+}
+
+impl Side {
+    /// The other leg.
+    pub fn other(self) -> Side {
+        match self {
+            Side::A => Side::B,
+            Side::B => Side::A,
+        }
+    }
+}
+
+/// Fixed settings of the call core, chosen at start-up.
+#[derive(Clone, Debug)]
+pub struct CallsConfig {
+    /// pbxd's SIP address for Via and Contact when a flow's local address is a
+    /// wildcard (`0.0.0.0`).
+    pub contact_host: SocketAddr,
+    /// Sent as User-Agent and Server.
+    pub user_agent: String,
+    /// Smallest session interval accepted (RFC 4028 Min-SE; at least 90 s).
+    pub min_session_expires: u32,
+}
+
+impl CallsConfig {
+    /// Defaults for everything but the address.
+    pub fn new(contact_host: SocketAddr, user_agent: impl Into<String>) -> Self {
+        CallsConfig {
+            contact_host,
+            user_agent: user_agent.into(),
+            min_session_expires: 90,
+        }
+    }
+}
+
+/// The per-call snapshot of global options (a call keeps the values it started with).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CallSettings {
+    /// How long the callee rings before the caller gets 480.
+    pub ring_time: Duration,
+    /// Ring a callee that is already in a call (else 486).
+    pub call_waiting: bool,
+    /// Calls accepted at once; the next gets 503.
+    pub max_concurrent_calls: u32,
+    /// RTP silence that ends an answered call; handed to the relay. `None` = off.
+    pub rtp_timeout: Option<Duration>,
+}
+
+impl From<&Settings> for CallSettings {
+    fn from(s: &Settings) -> Self {
+        CallSettings {
+            ring_time: Duration::from_secs(u64::from(s.global_ring_time)),
+            call_waiting: s.call_waiting,
+            max_concurrent_calls: s.max_concurrent_calls,
+            rtp_timeout: (s.rtp_timeout > 0).then(|| Duration::from_secs(u64::from(s.rtp_timeout))),
+        }
+    }
+}
+
+/// The authenticated caller.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallerInfo {
+    /// Extension number (From user, CDR caller).
+    pub extension: String,
+    /// Display name shown to the callee.
+    pub name: String,
+    /// Codecs the caller may use.
+    pub codecs: Vec<Codec>,
+}
+
+impl CallerInfo {
+    /// The caller as configured.
+    pub fn from_extension(ext: &Extension) -> Self {
+        CallerInfo {
+            extension: ext.number.as_str().to_string(),
+            name: ext.name.clone(),
+            codecs: ext.codecs.clone(),
+        }
+    }
+}
+
+/// One registered contact of the callee.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContactTarget {
+    /// The registered Contact URI (the B-leg Request-URI).
+    pub uri: Uri,
+    /// The flow the REGISTER came on; the INVITE goes out on it (NAT).
+    pub flow: Flow,
+}
+
+/// The callee extension and where it is registered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CalleeInfo {
+    /// Extension number.
+    pub number: String,
+    /// Codecs the callee may use.
+    pub codecs: Vec<Codec>,
+    /// Registered contacts, rung in parallel; empty → 480.
+    pub contacts: Vec<ContactTarget>,
+}
+
+impl CalleeInfo {
+    /// The callee as configured, with its current contacts.
+    pub fn from_extension(ext: &Extension, contacts: Vec<ContactTarget>) -> Self {
+        CalleeInfo {
+            number: ext.number.as_str().to_string(),
+            codecs: ext.codecs.clone(),
+            contacts,
+        }
+    }
+}
+
+/// What the dialled number is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// No such number: 404.
+    Unknown,
+    /// A user extension.
+    Extension(CalleeInfo),
+}
+
+/// What the engine looked up for a new INVITE.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InviteContext {
+    /// The authenticated caller.
+    pub caller: CallerInfo,
+    /// The dialled number.
+    pub target: Target,
+    /// Options from the current configuration snapshot.
+    pub settings: CallSettings,
+    /// Wall clock now, Unix milliseconds (CDR times).
+    pub wall_unix_ms: i64,
+}
+
+/// The media shell's answer or report for one call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MediaInput {
+    /// Ports are reserved: `a` is pbxd's RTP address facing the caller, `b` facing the callee.
+    Allocated {
+        /// Relay address written into SDP sent to leg A.
+        a: SocketAddr,
+        /// Relay address written into SDP sent to leg B.
+        b: SocketAddr,
+    },
+    /// No ports were free: the call fails with 503.
+    AllocationFailed,
+    /// No RTP arrived for the call's RTP timeout (not counted while held).
+    RtpTimeout,
+}
+
+/// A command for the engine's shells or store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CallAction {
+    /// Reserve two RTP/RTCP port pairs and answer with [`Calls::handle_media`](super::Calls::handle_media).
+    AllocateMedia {
+        /// The call.
+        call: CallKey,
+    },
+    /// Relay between the legs. May come twice (early media, then the answer);
+    /// each time it sets both remotes (latching may still correct them).
+    StartRelay {
+        /// The call.
+        call: CallKey,
+        /// Where the caller wants RTP (from its SDP).
+        a_remote: SocketAddr,
+        /// Where the callee wants RTP (from its SDP).
+        b_remote: SocketAddr,
+        /// End the call after this long without RTP (not while held).
+        rtp_timeout: Option<Duration>,
+    },
+    /// A leg's media changed after a re-INVITE/UPDATE.
+    UpdateRelay {
+        /// The call.
+        call: CallKey,
+        /// The leg whose address or hold state changed.
+        leg: Side,
+        /// Where that leg now wants RTP.
+        remote: SocketAddr,
+        /// That leg has put the call on hold: pause the RTP timeout.
+        hold: bool,
+    },
+    /// Free the call's ports.
+    ReleaseMedia {
+        /// The call.
+        call: CallKey,
+    },
+    /// Store this record (exactly one per call attempt).
+    Cdr(CdrRecord),
+    /// Publish a call state change on the event bus.
+    Event(CallEvent),
+}
+
+/// A call state change for the event bus.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallEvent {
+    /// The call.
+    pub call: CallKey,
+    /// Calling extension.
+    pub caller: String,
+    /// Dialled number.
+    pub callee: String,
+    /// What happened.
+    pub kind: CallEventKind,
+}
+
+/// The states a call reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallEventKind {
+    /// A callee contact is ringing.
+    Ringing,
+    /// The callee answered.
+    Answered,
+    /// One leg put the call on hold.
+    Held {
+        /// The leg that holds.
+        leg: Side,
+    },
+    /// That leg resumed.
+    Resumed {
+        /// The leg that resumed.
+        leg: Side,
+    },
+    /// The attempt is over.
+    HungUp {
+        /// Why.
+        cause: Cause,
+    },
+}
