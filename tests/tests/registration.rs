@@ -99,9 +99,12 @@ fn permit_list_refuses_other_sources() {
 fn pbx_qualifies_registered_contacts_with_options() {
     let (_dir, d) = daemon();
     d.add_extension("107", SECRET, json!({"qualify_interval": 10}));
-    // The scenario registers, then waits for the PBX's OPTIONS and answers it.
-    let r = sipp(&d.sip_addr(), "reg_then_qualify.xml", &[reg_line("107", SECRET, 600)], free_port(), &["-m", "1"]);
+    // Register from a port, then answer the PBX's OPTIONS on that same port as a phone does.
+    let port = free_port();
+    let r = sipp(&d.sip_addr(), "reg_auth.xml", &[reg_line("107", SECRET, 600)], port, &["-m", "1"]);
     assert_eq!(r.code, 0, "{}", r.output);
+    let r = sipp(&d.sip_addr(), "uas_options.xml", &["x".to_string()], port, &["-m", "1"]);
+    assert_eq!(r.code, 0, "qualify OPTIONS answered: {}", r.output);
 }
 
 #[test]

@@ -11,9 +11,14 @@ use std::time::Instant;
 
 use rotary_config::Config;
 use rotary_registrar::{Account, BindingId, Registrar, RegistrarAction, RegistrarConfig, RegistrarEvent};
+use rotary_sip::auth::{AuthResult, Credentials};
 use rotary_sip::transaction::{make_response, set_to_tag, stamp_received, TransactionLayer, TxEvent, TxHandle};
 use rotary_sip::{Flow, Message, Method, Request, Response, Transmit};
 
+use crate::call::{
+    CallAction, CallKey, CallSettings, CalleeInfo, CallerInfo, Calls, CallsConfig, ContactTarget, InviteContext,
+    MediaInput, Target,
+};
 use crate::metrics::Metrics;
 
 /// Methods pbxd answers; sent in `Allow` (RFC 3261 §20.5).
@@ -24,23 +29,35 @@ pub const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDA
 pub enum EngineEvent {
     /// A registrar change (binding added, refreshed, removed, expired, reachability).
     Registrar(RegistrarEvent),
+    /// Something a call needs done or reported: media, CDR, call events.
+    Call(CallAction),
 }
 
 /// The core: transaction layer + registrar + dispatch.
 pub struct Core {
     tx: TransactionLayer,
     registrar: Registrar,
+    calls: Calls,
     config: Arc<Config>,
     accounts: HashMap<String, Account>,
     qualify_txs: HashMap<TxHandle, BindingId>,
     events: VecDeque<EngineEvent>,
     metrics: Arc<Metrics>,
     user_agent: String,
+    /// Wall clock (Unix ms) given with the current input; CDR times derive from it.
+    wall_ms: i64,
 }
 
 impl Core {
-    /// Build a core for a configuration snapshot. `secret` keys the digest nonces.
-    pub fn new(config: Arc<Config>, secret: [u8; 32], t0: Instant, metrics: Arc<Metrics>) -> Core {
+    /// Build a core for a configuration snapshot. `secret` keys the digest nonces and
+    /// seeds call identifiers; `contact` is the SIP address pbxd advertises in Contact/Via.
+    pub fn new(
+        config: Arc<Config>,
+        secret: [u8; 32],
+        t0: Instant,
+        metrics: Arc<Metrics>,
+        contact: std::net::SocketAddr,
+    ) -> Core {
         let s = &config.settings;
         let registrar = Registrar::new(
             RegistrarConfig {
@@ -52,15 +69,20 @@ impl Core {
             },
             t0,
         );
+        let user_agent = format!("Rotary pbxd {}", env!("CARGO_PKG_VERSION"));
+        let mut call_seed = secret;
+        call_seed[0] ^= 0xa5;
         let mut core = Core {
             tx: TransactionLayer::new(Default::default()),
             registrar,
+            calls: Calls::new(CallsConfig::new(contact, user_agent.clone()), call_seed),
             accounts: HashMap::new(),
             config: config.clone(),
             qualify_txs: HashMap::new(),
             events: VecDeque::new(),
             metrics,
-            user_agent: format!("Rotary pbxd {}", env!("CARGO_PKG_VERSION")),
+            user_agent,
+            wall_ms: 0,
         };
         core.set_config(t0, config);
         core
@@ -100,8 +122,10 @@ impl Core {
         self.drain_registrar(None);
     }
 
-    /// Feed one parsed message from the transports.
-    pub fn handle_inbound(&mut self, now: Instant, wall_unix: i64, flow: Flow, message: Message) {
+    /// Feed one parsed message from the transports. `wall_ms` is Unix time in ms.
+    pub fn handle_inbound(&mut self, now: Instant, wall_ms: i64, flow: Flow, message: Message) {
+        self.wall_ms = wall_ms;
+        let wall_unix = wall_ms / 1000;
         match message {
             Message::Request(mut req) => {
                 self.metrics.count_request(&req.method);
@@ -117,9 +141,13 @@ impl Core {
     }
 
     /// Advance all timers to `now`.
-    pub fn handle_timeout(&mut self, now: Instant, wall_unix: i64) {
+    pub fn handle_timeout(&mut self, now: Instant, wall_ms: i64) {
+        self.wall_ms = wall_ms;
+        let wall_unix = wall_ms / 1000;
         self.tx.handle_timeout(now);
         self.registrar.handle_timeout(now);
+        self.calls.handle_timeout(now, &mut self.tx);
+        self.drain_calls();
         self.drain_registrar(Some((now, wall_unix)));
         self.drain_tx(now, wall_unix);
     }
@@ -149,10 +177,30 @@ impl Core {
     /// When `handle_timeout` is next due.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
-        match (self.tx.poll_timeout(), self.registrar.poll_timeout()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [self.tx.poll_timeout(), self.registrar.poll_timeout(), self.calls.poll_timeout()].into_iter().flatten().min()
+    }
+
+    /// Media results for a call (ports allocated, allocation failed, RTP timeout).
+    pub fn handle_media(&mut self, now: Instant, wall_ms: i64, call: CallKey, input: MediaInput) {
+        self.wall_ms = wall_ms;
+        let wall_unix = wall_ms / 1000;
+        self.calls.handle_media(now, &mut self.tx, call, input);
+        self.drain_calls();
+        self.drain_tx(now, wall_unix);
+    }
+
+    /// End every call (shutdown): BYE both sides, CDRs written.
+    pub fn hangup_all(&mut self, now: Instant, wall_ms: i64) {
+        self.wall_ms = wall_ms;
+        let wall_unix = wall_ms / 1000;
+        self.calls.hangup_all(now, &mut self.tx, crate::call::Cause::Hangup);
+        self.drain_calls();
+        self.drain_tx(now, wall_unix);
+    }
+
+    /// Calls in progress (ringing or answered).
+    pub fn active_calls(&self) -> usize {
+        self.calls.active_count()
     }
 
     /// The registrar, for read-only queries (API views).
@@ -165,30 +213,46 @@ impl Core {
             match ev {
                 TxEvent::Request { tx, flow, request } => self.dispatch(now, wall_unix, tx, flow, request),
                 TxEvent::Response { tx, response, .. } => {
-                    if response.status >= 200 {
-                        if let Some(b) = self.qualify_txs.remove(&tx) {
+                    if let Some(b) = self.qualify_txs.get(&tx).copied() {
+                        if response.status >= 200 {
                             // Any final answer proves the contact is alive (RFC 3261 §11).
+                            self.qualify_txs.remove(&tx);
                             self.registrar.handle_qualify_result(now, b, true);
                         }
+                    } else {
+                        self.calls.handle_response(now, &mut self.tx, tx, response);
                     }
                 }
                 TxEvent::Timeout { tx } | TxEvent::TransportError { tx } => {
                     if let Some(b) = self.qualify_txs.remove(&tx) {
                         self.registrar.handle_qualify_result(now, b, false);
+                    } else {
+                        self.calls.handle_tx_failure(now, &mut self.tx, tx);
                     }
                 }
                 TxEvent::Terminated { tx } => {
                     self.qualify_txs.remove(&tx);
                 }
-                TxEvent::Cancel { tx, request, .. } => {
-                    // No INVITE handling yet: nothing to cancel (RFC 3261 §9.2: 481).
-                    self.respond(now, tx, &request, 481, "Call/Transaction Does Not Exist");
+                TxEvent::Cancel { tx, request, invite, .. } => {
+                    if !self.calls.handle_cancel(now, &mut self.tx, tx, invite, request.clone()) {
+                        self.respond(now, tx, &request, 481, "Call/Transaction Does Not Exist");
+                    }
                 }
-                TxEvent::Ack { .. } | TxEvent::StrayResponse { .. } => {}
-                #[allow(unreachable_patterns)]
-                _ => {}
+                TxEvent::Ack { request, .. } => {
+                    self.calls.handle_ack(now, &mut self.tx, request);
+                }
+                TxEvent::StrayResponse { flow, response } => {
+                    self.calls.handle_stray_response(now, &mut self.tx, flow, response);
+                }
             }
+            self.drain_calls();
             self.drain_registrar(Some((now, wall_unix)));
+        }
+    }
+
+    fn drain_calls(&mut self) {
+        while let Some(a) = self.calls.poll_action() {
+            self.events.push_back(EngineEvent::Call(a));
         }
     }
 
@@ -224,9 +288,18 @@ impl Core {
                 self.send_response(now, tx, resp);
             }
             Method::Ack => {}
-            Method::Invite | Method::Bye | Method::Info | Method::Update | Method::Refer | Method::Notify
-            | Method::Message | Method::Subscribe | Method::Prack | Method::Cancel => {
-                // Calls, presence and messaging arrive in later issues.
+            _ if has_to_tag(&req) => {
+                // In-dialog request: a call leg owns it, or the dialog does not exist.
+                if !self.calls.handle_request(now, &mut self.tx, tx, flow, req.clone()) {
+                    self.respond(now, tx, &req, 481, "Call/Transaction Does Not Exist");
+                }
+            }
+            Method::Invite => self.new_call(now, wall_unix, tx, flow, req),
+            Method::Bye | Method::Info | Method::Update | Method::Prack | Method::Cancel => {
+                self.respond(now, tx, &req, 481, "Call/Transaction Does Not Exist");
+            }
+            Method::Refer | Method::Notify | Method::Message | Method::Subscribe => {
+                // Transfer, presence and messaging arrive in later issues.
                 self.respond(now, tx, &req, 501, "Not Implemented");
             }
             Method::Publish | Method::Other(_) => {
@@ -235,6 +308,76 @@ impl Core {
                 self.send_response(now, tx, resp);
             }
         }
+    }
+
+    /// A dialog-creating INVITE: digest-authenticate the caller (407), check its permit
+    /// list, look up the callee, and hand the call to the B2BUA.
+    fn new_call(&mut self, now: Instant, wall_unix: i64, tx: TxHandle, flow: Flow, req: Request) {
+        let creds = req
+            .headers
+            .get("Proxy-Authorization")
+            .and_then(|v| v.parse::<Credentials>().ok());
+        let Some(creds) = creds else {
+            self.challenge(now, tx, &req, false);
+            return;
+        };
+        let Some(account) = self.accounts.get(&creds.username) else {
+            self.metrics.auth_failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.respond(now, tx, &req, 403, "Forbidden");
+            return;
+        };
+        let password = account.password.clone();
+        match self.registrar.digest_mut().verify(now, "INVITE", &creds, &password) {
+            AuthResult::Ok => {}
+            AuthResult::Stale => {
+                self.challenge(now, tx, &req, true);
+                return;
+            }
+            AuthResult::Rejected(_) => {
+                self.metrics.auth_failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                self.respond(now, tx, &req, 403, "Forbidden");
+                return;
+            }
+        }
+        let config = self.config.clone();
+        let Some(caller) = config.extension(&creds.username) else {
+            self.respond(now, tx, &req, 403, "Forbidden");
+            return;
+        };
+        if !caller.permits(flow.remote.ip()) {
+            self.metrics.auth_failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.respond(now, tx, &req, 403, "Forbidden (permit)");
+            return;
+        }
+        let dialled = req.uri.user.clone().unwrap_or_default();
+        let target = match config.extension(&dialled) {
+            None => Target::Unknown,
+            Some(ext) => {
+                let contacts = self
+                    .registrar
+                    .lookup(&dialled)
+                    .filter(|b| b.is_reachable())
+                    .map(|b| ContactTarget { uri: b.uri.clone(), flow: b.flow })
+                    .collect();
+                Target::Extension(CalleeInfo::from_extension(ext, contacts))
+            }
+        };
+        let ctx = InviteContext {
+            caller: CallerInfo::from_extension(caller),
+            target,
+            settings: CallSettings::from(&config.settings),
+            wall_unix_ms: self.wall_ms,
+        };
+        self.calls.handle_invite(now, &mut self.tx, tx, flow, req, ctx);
+        self.drain_calls();
+    }
+
+    fn challenge(&mut self, now: Instant, tx: TxHandle, req: &Request, stale: bool) {
+        let mut resp = make_response(req, 407, "Proxy Authentication Required");
+        for c in self.registrar.digest_mut().challenge(now, stale) {
+            resp.headers.push("Proxy-Authenticate", c);
+        }
+        self.send_response(now, tx, resp);
     }
 
     fn respond(&mut self, now: Instant, tx: TxHandle, req: &Request, status: u16, reason: &str) {
@@ -274,6 +417,11 @@ impl Core {
             self.events.push_back(EngineEvent::Registrar(ev));
         }
     }
+}
+
+/// Is this request inside a dialog (its To carries a tag)?
+fn has_to_tag(req: &Request) -> bool {
+    req.to().map(|to| to.tag().is_some()).unwrap_or(false)
 }
 
 /// A stable To-tag for responses to one request: retransmitted requests get the same tag

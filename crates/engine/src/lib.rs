@@ -8,21 +8,27 @@
 
 pub mod call;
 pub mod core;
+pub mod events;
+mod media;
 pub mod metrics;
 mod persist;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use rotary_config::Config;
+use rotary_media::{PortPool, RelayEvent};
 use rotary_registrar::{BindingSnapshot, RegistrarEvent};
 use rotary_store::Store;
 use rotary_transport::{SipSender, SipSockets, TransportError};
-use tokio::sync::{oneshot, watch};
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::call::{CallAction, CallEventKind, CallKey, MediaInput};
+use crate::events::{EventBus, EventKind};
+use crate::media::MediaState;
 
 pub use crate::core::{Core, EngineEvent};
 pub use crate::metrics::Metrics;
@@ -37,6 +43,20 @@ pub enum EngineError {
     /// The store could not be opened for the binding writer.
     #[error("store: {0}")]
     Store(#[from] rotary_store::StoreError),
+    /// The RTP port range is unusable.
+    #[error("--rtp-ports: {0}")]
+    Media(#[from] rotary_media::MediaError),
+}
+
+/// Where the engine listens and what it may use.
+#[derive(Clone, Debug)]
+pub struct EngineOptions {
+    /// SIP over UDP and TCP (`--sip-bind`).
+    pub sip_bind: SocketAddr,
+    /// Inclusive RTP port range (`--rtp-ports`).
+    pub rtp_ports: (u16, u16),
+    /// Data directory holding the SQLite store.
+    pub data_dir: std::path::PathBuf,
 }
 
 /// One registered contact as the API shows it.
@@ -68,31 +88,38 @@ pub struct EngineHandle {
     sip_addr: SocketAddr,
     stop: Arc<Mutex<Option<oneshot::Sender<()>>>>,
     done: Arc<tokio::sync::Notify>,
+    events: Arc<EventBus>,
 }
 
 /// Entry point.
 pub struct Engine;
 
 impl Engine {
-    /// Bind the SIP sockets, restore persisted bindings and start the engine task.
-    pub async fn start(sip_bind: SocketAddr, data_dir: &Path, config: Arc<Config>) -> Result<EngineHandle, EngineError> {
-        let sockets = SipSockets::bind(sip_bind).await?;
-        let mut store = Store::open(data_dir)?;
-        let wall = wall_unix();
+    /// Bind the SIP sockets and the RTP pool, restore persisted bindings and start the
+    /// engine task.
+    pub async fn start(opts: &EngineOptions, config: Arc<Config>) -> Result<EngineHandle, EngineError> {
+        let sockets = SipSockets::bind(opts.sip_bind).await?;
+        let pool = PortPool::new(opts.rtp_ports.0, opts.rtp_ports.1)?;
+        let mut store = Store::open(&opts.data_dir)?;
+        let wall = wall_unix_ms() / 1000;
         let restored = store.load_bindings(wall)?;
-        let writer = persist::BindingWriter::spawn(store);
+        let writer = persist::StoreWriter::spawn(store);
 
         let metrics = Arc::new(Metrics::default());
+        let events = Arc::new(EventBus::default());
         let t0 = Instant::now();
         let mut secret = [0u8; 32];
         rand::Rng::fill(&mut rand::thread_rng(), &mut secret);
-        let mut core = Core::new(config.clone(), secret, t0, metrics.clone());
+        let advertised = advertised_ip(sockets.local_addr().ip());
+        let contact = SocketAddr::new(advertised, sockets.local_addr().port());
+        let mut core = Core::new(config.clone(), secret, t0, metrics.clone(), contact);
         let registrations = Arc::new(Mutex::new(BTreeMap::new()));
         for b in restored {
             if let Some(snap) = persist::from_stored(&b) {
                 core.restore_binding(t0, wall, snap);
             }
         }
+        let (media, media_events) = MediaState::new(pool, advertised, sockets.local_addr().ip(), metrics.clone());
         let (config_tx, config_rx) = watch::channel(config);
         let (stop_tx, stop_rx) = oneshot::channel();
         let handle = EngineHandle {
@@ -103,13 +130,21 @@ impl Engine {
             sip_addr: sockets.local_addr(),
             stop: Arc::new(Mutex::new(Some(stop_tx))),
             done: Arc::new(tokio::sync::Notify::new()),
+            events: events.clone(),
         };
         // Bindings restored from the store become API-visible at once.
-        let mut shell = Shell { core, sockets, writer, registrations, metrics };
-        shell.drain(t0);
+        {
+            let mut regs = lock(&registrations);
+            for b in core.registrar().bindings() {
+                regs.insert((b.aor.clone(), b.contact.clone()), info(&b.snapshot()));
+            }
+            metrics.bindings.store(regs.len() as i64, Ordering::Relaxed);
+        }
+        let mut shell = Shell { core, sockets, writer, registrations, metrics, media, events };
+        shell.drain();
         let done = handle.done.clone();
         tokio::spawn(async move {
-            shell.run(config_rx, stop_rx).await;
+            shell.run(config_rx, stop_rx, media_events).await;
             done.notify_waiters();
         });
         Ok(handle)
@@ -138,6 +173,11 @@ impl EngineHandle {
         self.metrics.render()
     }
 
+    /// The event bus (registrations, call states) the API streams.
+    pub fn events(&self) -> Arc<EventBus> {
+        self.events.clone()
+    }
+
     /// The bound SIP address (useful with port 0).
     pub fn sip_addr(&self) -> SocketAddr {
         self.sip_addr
@@ -158,13 +198,20 @@ impl EngineHandle {
 struct Shell {
     core: Core,
     sockets: SipSockets,
-    writer: persist::BindingWriter,
+    writer: persist::StoreWriter,
     registrations: Arc<Mutex<BTreeMap<(String, String), RegistrationInfo>>>,
     metrics: Arc<Metrics>,
+    media: MediaState,
+    events: Arc<EventBus>,
 }
 
 impl Shell {
-    async fn run(&mut self, mut config: watch::Receiver<Arc<Config>>, mut stop: oneshot::Receiver<()>) {
+    async fn run(
+        &mut self,
+        mut config: watch::Receiver<Arc<Config>>,
+        mut stop: oneshot::Receiver<()>,
+        mut media_events: mpsc::UnboundedReceiver<(CallKey, RelayEvent)>,
+    ) {
         let sleep = tokio::time::sleep_until(tokio::time::Instant::now());
         tokio::pin!(sleep);
         loop {
@@ -174,36 +221,39 @@ impl Shell {
             }
             tokio::select! {
                 m = self.sockets.recv() => {
-                    let now = now();
-                    let wall = wall_unix();
+                    let (now, wall) = (now(), wall_unix_ms());
                     self.core.handle_inbound(now, wall, m.flow, m.message);
                     // Drain a burst without going back to the reactor each time.
                     for _ in 0..64 {
-                        match self.sockets.try_recv() {
-                            Some(m) => {
-                                self.core.handle_inbound(now, wall, m.flow, m.message);
-                                self.flush_transmits();
-                            }
-                            None => break,
-                        }
+                        let Some(m) = self.sockets.try_recv() else { break };
+                        self.core.handle_inbound(now, wall, m.flow, m.message);
+                        self.flush_transmits();
                     }
-                    self.drain(now);
+                    self.drain();
                 }
                 _ = &mut sleep, if deadline.is_some() => {
-                    let now = now();
-                    self.core.handle_timeout(now, wall_unix());
-                    self.drain(now);
+                    self.core.handle_timeout(now(), wall_unix_ms());
+                    self.drain();
+                }
+                Some((call, ev)) = media_events.recv() => {
+                    if let RelayEvent::Timeout { .. } = ev {
+                        self.core.handle_media(now(), wall_unix_ms(), call, MediaInput::RtpTimeout);
+                        self.drain();
+                    }
                 }
                 r = config.changed() => {
                     if r.is_err() { break; }
                     let cfg = config.borrow_and_update().clone();
                     self.core.set_config(now(), cfg);
-                    self.drain(now());
+                    self.drain();
                 }
                 _ = &mut stop => break,
             }
         }
-        self.drain(now());
+        // Shutdown: BYE every call (CDRs written), give the BYEs a moment, flush the store.
+        self.core.hangup_all(now(), wall_unix_ms());
+        self.drain();
+        self.flush_transmits();
         self.writer.flush_and_stop();
     }
 
@@ -214,29 +264,99 @@ impl Shell {
         }
     }
 
-    fn drain(&mut self, _now: Instant) {
-        self.flush_transmits();
-        while let Some(ev) = self.core.poll_event() {
+    fn drain(&mut self) {
+        loop {
+            self.flush_transmits();
+            let Some(ev) = self.core.poll_event() else { break };
             match ev {
                 EngineEvent::Registrar(ev) => self.on_registrar_event(ev),
+                EngineEvent::Call(a) => self.on_call_action(a),
             }
         }
+        self.metrics.active_calls.store(self.core.active_calls() as i64, Ordering::Relaxed);
+    }
+
+    fn on_call_action(&mut self, action: CallAction) {
+        match action {
+            CallAction::AllocateMedia { call } => {
+                let input = self.media.allocate(call);
+                // Answered in the same drain: the core continues the call set-up at once.
+                self.core.handle_media(now(), wall_unix_ms(), call, input);
+            }
+            CallAction::StartRelay { call, a_remote, b_remote, rtp_timeout } => {
+                self.media.start(call, a_remote, b_remote, rtp_timeout);
+            }
+            CallAction::UpdateRelay { call, leg, remote, hold } => self.media.update(call, leg, remote, hold),
+            CallAction::ReleaseMedia { call } => self.media.release(call),
+            CallAction::Cdr(rec) => {
+                let slot = match rec.disposition {
+                    crate::call::Disposition::Answered => 0,
+                    crate::call::Disposition::NoAnswer => 1,
+                    crate::call::Disposition::Busy => 2,
+                    crate::call::Disposition::Failed => 3,
+                };
+                self.metrics.call_attempts[slot].fetch_add(1, Ordering::Relaxed);
+                tracing::info!(
+                    caller = %rec.caller, callee = %rec.callee, disposition = rec.disposition.as_str(),
+                    cause = rec.cause.as_str(), billsec = rec.billsec.as_secs(), "call ended"
+                );
+                self.writer.cdr(persist::cdr_row(&rec));
+            }
+            CallAction::Event(ev) => {
+                let mut fields = vec![
+                    ("call", ev.call.to_string()),
+                    ("caller", ev.caller.clone()),
+                    ("callee", ev.callee.clone()),
+                ];
+                let kind = match ev.kind {
+                    CallEventKind::Ringing => EventKind::CallRinging,
+                    CallEventKind::Answered => EventKind::CallAnswered,
+                    CallEventKind::Held { leg } => {
+                        fields.push(("leg", format!("{leg:?}")));
+                        EventKind::CallHeld
+                    }
+                    CallEventKind::Resumed { leg } => {
+                        fields.push(("leg", format!("{leg:?}")));
+                        EventKind::CallResumed
+                    }
+                    CallEventKind::HungUp { cause } => {
+                        fields.push(("cause", cause.as_str().to_string()));
+                        EventKind::CallHungUp
+                    }
+                };
+                self.events.publish(kind, fields);
+            }
+        }
+        tracing::trace!(media_calls = self.media.len(), "call action done");
     }
 
     fn on_registrar_event(&mut self, ev: RegistrarEvent) {
         let mut regs = lock(&self.registrations);
         match ev {
-            RegistrarEvent::Registered { binding } | RegistrarEvent::Refreshed { binding } => {
+            RegistrarEvent::Registered { binding } => {
                 tracing::debug!(aor = %binding.aor, contact = %binding.contact, "registered");
+                self.events.publish(EventKind::Registered, binding_fields(&binding));
                 regs.insert(key(&binding), info(&binding));
                 self.writer.upsert(&binding);
             }
-            RegistrarEvent::Unregistered { binding } | RegistrarEvent::Expired { binding } => {
-                tracing::debug!(aor = %binding.aor, contact = %binding.contact, "unregistered");
+            RegistrarEvent::Refreshed { binding } => {
+                regs.insert(key(&binding), info(&binding));
+                self.writer.upsert(&binding);
+            }
+            RegistrarEvent::Unregistered { binding } => {
+                self.events.publish(EventKind::Unregistered, binding_fields(&binding));
+                regs.remove(&key(&binding));
+                self.writer.delete(&binding);
+            }
+            RegistrarEvent::Expired { binding } => {
+                self.events.publish(EventKind::RegistrationExpired, binding_fields(&binding));
                 regs.remove(&key(&binding));
                 self.writer.delete(&binding);
             }
             RegistrarEvent::Reachability { binding, reachable } => {
+                let mut fields = binding_fields(&binding);
+                fields.push(("reachable", reachable.to_string()));
+                self.events.publish(EventKind::ContactReachability, fields);
                 if let Some(r) = regs.get_mut(&key(&binding)) {
                     r.reachable = Some(reachable);
                 }
@@ -244,6 +364,31 @@ impl Shell {
         }
         self.metrics.bindings.store(regs.len() as i64, Ordering::Relaxed);
     }
+}
+
+fn binding_fields(b: &BindingSnapshot) -> Vec<(&'static str, String)> {
+    vec![
+        ("extension", b.aor.clone()),
+        ("contact", b.contact.clone()),
+        ("source", b.flow.remote.to_string()),
+        ("transport", b.flow.transport.as_str().to_string()),
+    ]
+}
+
+/// The address phones should send media and requests to. A wildcard bind advertises
+/// the host's outward address (found by asking the kernel for a route; no packet is
+/// sent), or loopback when there is no route at all.
+fn advertised_ip(bound: std::net::IpAddr) -> std::net::IpAddr {
+    if !bound.is_unspecified() {
+        return bound;
+    }
+    std::net::UdpSocket::bind("0.0.0.0:0")
+        .and_then(|s| {
+            s.connect("192.0.2.1:9")?;
+            s.local_addr()
+        })
+        .map(|a| a.ip())
+        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST))
 }
 
 fn key(b: &BindingSnapshot) -> (String, String) {
@@ -267,9 +412,9 @@ fn now() -> Instant {
     tokio::time::Instant::now().into_std()
 }
 
-/// Wall-clock Unix seconds, for expiry stamps that must survive a restart.
-fn wall_unix() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+/// Wall-clock Unix milliseconds, for expiry stamps and CDR times.
+fn wall_unix_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -26,7 +26,18 @@ pub struct Metrics {
     pub registrations_ok: AtomicU64,
     /// Malformed messages seen by the transports (copied at scrape time).
     pub malformed: AtomicU64,
+    /// Calls in progress (ringing or answered).
+    pub active_calls: AtomicI64,
+    /// Finished call attempts by disposition: answered, no answer, busy, failed.
+    pub call_attempts: [AtomicU64; 4],
+    /// RTP packets relayed by finished calls' relays.
+    pub rtp_relayed: AtomicU64,
+    /// RTP packets lost (sequence gaps) on finished calls' relays.
+    pub rtp_lost: AtomicU64,
 }
+
+/// Dispositions in the order of [`Metrics::call_attempts`].
+pub const DISPOSITIONS: [&str; 4] = ["ANSWERED", "NO ANSWER", "BUSY", "FAILED"];
 
 impl Metrics {
     /// Count one request received.
@@ -69,6 +80,7 @@ impl Metrics {
         }
         let gauges = [
             ("rotary_registrar_bindings", "gauge", "Registered contacts.", self.bindings.load(Ordering::Relaxed)),
+            ("rotary_calls_active", "gauge", "Calls in progress.", self.active_calls.load(Ordering::Relaxed)),
         ];
         for (name, kind, help, v) in gauges {
             let _ = writeln!(s, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}");
@@ -77,9 +89,16 @@ impl Metrics {
             ("rotary_auth_failures_total", "Digest authentications refused.", &self.auth_failures),
             ("rotary_registrations_total", "REGISTER requests accepted.", &self.registrations_ok),
             ("rotary_sip_malformed_total", "Malformed SIP messages received.", &self.malformed),
+            ("rotary_rtp_relayed_packets_total", "RTP packets relayed (finished calls).", &self.rtp_relayed),
+            ("rotary_rtp_lost_packets_total", "RTP packets lost before the relay (finished calls).", &self.rtp_lost),
         ];
         for (name, help, c) in counters {
             let _ = writeln!(s, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}", c.load(Ordering::Relaxed));
+        }
+        let _ = writeln!(s, "# HELP rotary_call_attempts_total Finished call attempts, by disposition.");
+        let _ = writeln!(s, "# TYPE rotary_call_attempts_total counter");
+        for (d, c) in DISPOSITIONS.iter().zip(&self.call_attempts) {
+            let _ = writeln!(s, "rotary_call_attempts_total{{disposition=\"{d}\"}} {}", c.load(Ordering::Relaxed));
         }
         s
     }

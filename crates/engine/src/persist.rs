@@ -1,6 +1,7 @@
-//! Registrar bindings to SQLite, off the hot path: changes go over a channel to one
-//! writer thread that commits them in batches (one transaction per ~100 ms of changes),
-//! so a REGISTER storm costs one fsync per batch, not per REGISTER.
+//! Registrar bindings and CDRs to SQLite, off the hot path: changes go over a channel
+//! to one writer thread. Binding changes are committed in batches (one transaction per
+//! ~100 ms), so a REGISTER storm costs one fsync per batch, not per REGISTER; a CDR
+//! ends its batch at once, so a finished call's record is durable within milliseconds.
 
 use std::net::SocketAddr;
 use std::sync::mpsc;
@@ -9,43 +10,52 @@ use std::time::Duration;
 
 use rotary_registrar::BindingSnapshot;
 use rotary_sip::{Flow, FlowTransport};
-use rotary_store::{BindingChange, Store, StoredBinding};
+use rotary_store::{BindingChange, CdrRecord, Store, StoredBinding};
 
 /// How long changes may wait to be batched.
 const BATCH_WINDOW: Duration = Duration::from_millis(100);
 
 enum Msg {
     Change(BindingChange),
+    Cdr(CdrRecord),
     Stop,
 }
 
 /// Sends binding changes to the writer thread.
-pub(crate) struct BindingWriter {
+pub(crate) struct StoreWriter {
     tx: mpsc::Sender<Msg>,
     thread: Option<JoinHandle<()>>,
 }
 
-impl BindingWriter {
-    pub(crate) fn spawn(mut store: Store) -> BindingWriter {
+impl StoreWriter {
+    pub(crate) fn spawn(mut store: Store) -> StoreWriter {
         let (tx, rx) = mpsc::channel::<Msg>();
         let thread = std::thread::Builder::new()
             .name("binding-writer".into())
             .spawn(move || {
                 let mut batch = Vec::new();
+                let mut cdrs = Vec::new();
                 loop {
                     let Ok(first) = rx.recv() else { break };
                     let mut stop = false;
                     match first {
                         Msg::Change(c) => batch.push(c),
+                        Msg::Cdr(c) => cdrs.push(c),
                         Msg::Stop => stop = true,
                     }
                     let end = std::time::Instant::now() + BATCH_WINDOW;
-                    while !stop {
+                    while !stop && cdrs.is_empty() {
                         let left = end.saturating_duration_since(std::time::Instant::now());
                         match rx.recv_timeout(left) {
                             Ok(Msg::Change(c)) => batch.push(c),
+                            Ok(Msg::Cdr(c)) => cdrs.push(c),
                             Ok(Msg::Stop) => stop = true,
                             Err(_) => break,
+                        }
+                    }
+                    for cdr in cdrs.drain(..) {
+                        if let Err(e) = store.insert_cdr(&cdr) {
+                            tracing::error!(error = %e, call_id = %cdr.call_id, "writing CDR failed");
                         }
                     }
                     if !batch.is_empty() {
@@ -60,11 +70,16 @@ impl BindingWriter {
                 }
             })
             .ok();
-        BindingWriter { tx, thread }
+        StoreWriter { tx, thread }
     }
 
     pub(crate) fn upsert(&self, b: &BindingSnapshot) {
         let _ = self.tx.send(Msg::Change(BindingChange::Upsert(to_stored(b))));
+    }
+
+    /// Queue a finished call's record; it is committed without waiting for a batch.
+    pub(crate) fn cdr(&self, record: CdrRecord) {
+        let _ = self.tx.send(Msg::Cdr(record));
     }
 
     pub(crate) fn delete(&self, b: &BindingSnapshot) {
@@ -115,4 +130,30 @@ pub(crate) fn from_stored(s: &StoredBinding) -> Option<BindingSnapshot> {
         instance: s.instance.clone(),
         reg_id: s.reg_id,
     })
+}
+
+/// The store's row for a call's record.
+pub(crate) fn cdr_row(c: &crate::call::CdrRecord) -> CdrRecord {
+    use crate::call::Disposition as D;
+    CdrRecord {
+        id: None,
+        start_unix_ms: c.start_unix_ms,
+        answer_unix_ms: c.answer_unix_ms,
+        end_unix_ms: c.end_unix_ms,
+        caller: c.caller.clone(),
+        callee: c.callee.clone(),
+        duration: u32::try_from(c.duration.as_secs()).unwrap_or(u32::MAX),
+        billsec: u32::try_from(c.billsec.as_secs()).unwrap_or(u32::MAX),
+        disposition: match c.disposition {
+            D::Answered => rotary_store::Disposition::Answered,
+            D::NoAnswer => rotary_store::Disposition::NoAnswer,
+            D::Busy => rotary_store::Disposition::Busy,
+            D::Failed => rotary_store::Disposition::Failed,
+        },
+        cause: Some(c.cause.as_str().to_string()),
+        trunk: None,
+        call_id: c.call_id.clone(),
+        peer_call_id: c.b_call_id.clone(),
+        recording: None,
+    }
 }

@@ -38,7 +38,6 @@ pub(crate) struct Flags {
     pub(crate) data_dir: PathBuf,
     pub(crate) sip_bind: SocketAddr,
     pub(crate) http_bind: SocketAddr,
-    #[allow(dead_code)] // media arrives with calls
     pub(crate) rtp_ports: (u16, u16),
     pub(crate) log_level: String,
     pub(crate) json_logs: bool,

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context;
-use rotary_engine::Engine;
+use rotary_engine::{Engine, EngineOptions};
 use rotary_store::Store;
 
 use crate::flags::Flags;
@@ -52,7 +52,8 @@ async fn run(flags: Flags) -> anyhow::Result<()> {
     let http = tokio::net::TcpListener::bind(flags.http_bind)
         .await
         .map_err(|e| anyhow::anyhow!("--http-bind {}: {}", flags.http_bind, describe_io(&e)))?;
-    let engine = Engine::start(flags.sip_bind, &flags.data_dir, config).await.map_err(|e| match e {
+    let opts = EngineOptions { sip_bind: flags.sip_bind, rtp_ports: flags.rtp_ports, data_dir: flags.data_dir.clone() };
+    let engine = Engine::start(&opts, config).await.map_err(|e| match e {
         rotary_engine::EngineError::Transport(t) => anyhow::anyhow!("--sip-bind {}: {}", flags.sip_bind, describe_transport(&t)),
         other => anyhow::anyhow!("{other}"),
     })?;

@@ -1,0 +1,133 @@
+//! The shell side of anchored media: carries out the B2BUA's media actions with real
+//! sockets (`rotary-media` port pool and relays) and turns relay events back into core
+//! inputs. One entry per call; ports go back to the pool when the call's media is released.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rotary_media::{PortPair, PortPool, Relay, RelayConfig, RelayEvent, RelayHandle, RelayLeg, Remote};
+use tokio::sync::mpsc;
+
+use crate::call::{CallKey, MediaInput, Side};
+use crate::metrics::Metrics;
+
+/// A call's media: ports reserved before the answer, then a running relay.
+enum Slot {
+    Reserved { a: PortPair, b: PortPair },
+    Relaying(RelayHandle),
+}
+
+/// Port pool plus the media of every call.
+pub(crate) struct MediaState {
+    pool: PortPool,
+    /// Where phones send RTP (the address pbxd advertises in SDP).
+    advertised: IpAddr,
+    /// Where relay sockets bind.
+    bind_ip: IpAddr,
+    slots: HashMap<CallKey, Slot>,
+    events: mpsc::UnboundedSender<(CallKey, RelayEvent)>,
+    metrics: Arc<Metrics>,
+}
+
+impl MediaState {
+    pub(crate) fn new(
+        pool: PortPool,
+        advertised: IpAddr,
+        bind_ip: IpAddr,
+        metrics: Arc<Metrics>,
+    ) -> (MediaState, mpsc::UnboundedReceiver<(CallKey, RelayEvent)>) {
+        let (events, rx) = mpsc::unbounded_channel();
+        (MediaState { pool, advertised, bind_ip, slots: HashMap::new(), events, metrics }, rx)
+    }
+
+    /// Reserve two port pairs (caller side, callee side); the answer goes to the core.
+    pub(crate) fn allocate(&mut self, call: CallKey) -> MediaInput {
+        let a = self.pool.allocate(self.bind_ip);
+        let b = self.pool.allocate(self.bind_ip);
+        match (a, b) {
+            (Ok(a), Ok(b)) => {
+                let input = MediaInput::Allocated {
+                    a: SocketAddr::new(self.advertised, a.rtp_port()),
+                    b: SocketAddr::new(self.advertised, b.rtp_port()),
+                };
+                self.slots.insert(call, Slot::Reserved { a, b });
+                input
+            }
+            (a, b) => {
+                tracing::warn!(%call, a_ok = a.is_ok(), b_ok = b.is_ok(), "RTP ports exhausted");
+                MediaInput::AllocationFailed
+            }
+        }
+    }
+
+    /// Start relaying (first time) or point both legs at new remotes.
+    pub(crate) fn start(&mut self, call: CallKey, a_remote: SocketAddr, b_remote: SocketAddr, rtp_timeout: Option<Duration>) {
+        let remotes = [Remote::from_rtp(a_remote), Remote::from_rtp(b_remote)];
+        match self.slots.remove(&call) {
+            Some(Slot::Reserved { a, b }) => {
+                let config = RelayConfig { rtp_timeout, ..RelayConfig::default() };
+                match Relay::spawn(a, b, [Some(remotes[0]), Some(remotes[1])], config) {
+                    Ok((handle, mut events)) => {
+                        let tx = self.events.clone();
+                        tokio::spawn(async move {
+                            while let Some(ev) = events.recv().await {
+                                if tx.send((call, ev)).is_err() {
+                                    return;
+                                }
+                            }
+                        });
+                        self.slots.insert(call, Slot::Relaying(handle));
+                    }
+                    Err(e) => tracing::warn!(%call, error = %e, "relay did not start"),
+                }
+            }
+            Some(Slot::Relaying(handle)) => {
+                let _ = handle.set_remote(RelayLeg::A, remotes[0]);
+                let _ = handle.set_remote(RelayLeg::B, remotes[1]);
+                if let Some(t) = rtp_timeout {
+                    tracing::debug!(%call, timeout = ?t, "relay re-targeted");
+                }
+                self.slots.insert(call, Slot::Relaying(handle));
+            }
+            None => tracing::debug!(%call, "StartRelay for a call without media"),
+        }
+    }
+
+    /// A re-INVITE changed one side's address or hold state.
+    pub(crate) fn update(&mut self, call: CallKey, side: Side, remote: SocketAddr, hold: bool) {
+        if let Some(Slot::Relaying(h)) = self.slots.get(&call) {
+            let leg = match side {
+                Side::A => RelayLeg::A,
+                Side::B => RelayLeg::B,
+            };
+            if !remote.ip().is_unspecified() && remote.port() != 0 {
+                let _ = h.set_remote(leg, Remote::from_rtp(remote));
+            }
+            let _ = h.set_hold(hold);
+        }
+    }
+
+    /// Free the call's ports; a running relay reports its counters to the metrics first.
+    pub(crate) fn release(&mut self, call: CallKey) {
+        if let Some(Slot::Relaying(h)) = self.slots.remove(&call) {
+            let metrics = self.metrics.clone();
+            tokio::spawn(async move {
+                if let Ok(st) = h.stats().await {
+                    let relayed = st.a_to_b.relayed + st.b_to_a.relayed;
+                    let lost = st.a_to_b.lost() + st.b_to_a.lost();
+                    metrics.rtp_relayed.fetch_add(relayed, Ordering::Relaxed);
+                    metrics.rtp_lost.fetch_add(lost, Ordering::Relaxed);
+                }
+                h.close().await;
+            });
+        }
+    }
+
+    /// Calls holding ports right now.
+    pub(crate) fn len(&self) -> usize {
+        self.slots.len()
+    }
+}
