@@ -304,3 +304,15 @@ pub fn sipp(target: &str, scenario_name: &str, csv_lines: &[String], local_port:
 pub fn reg_line(user: &str, password: &str, expires: u32) -> String {
     format!("{user};[authentication username={user} password={password}];{expires}")
 }
+
+/// Wait (bounded) until some process has bound UDP `port` on 127.0.0.1.
+pub fn wait_udp_bound(port: u16) {
+    let end = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < end {
+        if UdpSocket::bind(("127.0.0.1", port)).is_err() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("nothing bound UDP port {port} within 10 s");
+}

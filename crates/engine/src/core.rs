@@ -294,7 +294,7 @@ impl Core {
                     self.respond(now, tx, &req, 481, "Call/Transaction Does Not Exist");
                 }
             }
-            Method::Invite => self.new_call(now, wall_unix, tx, flow, req),
+            Method::Invite => self.new_call(now, tx, flow, req),
             Method::Bye | Method::Info | Method::Update | Method::Prack | Method::Cancel => {
                 self.respond(now, tx, &req, 481, "Call/Transaction Does Not Exist");
             }
@@ -312,7 +312,7 @@ impl Core {
 
     /// A dialog-creating INVITE: digest-authenticate the caller (407), check its permit
     /// list, look up the callee, and hand the call to the B2BUA.
-    fn new_call(&mut self, now: Instant, wall_unix: i64, tx: TxHandle, flow: Flow, req: Request) {
+    fn new_call(&mut self, now: Instant, tx: TxHandle, flow: Flow, req: Request) {
         let creds = req
             .headers
             .get("Proxy-Authorization")

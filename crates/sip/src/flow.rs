@@ -76,7 +76,13 @@ impl FlowTransport {
 
 impl fmt::Display for Flow {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}->{}", self.transport.as_str(), self.local, self.remote)
+        write!(
+            f,
+            "{}:{}->{}",
+            self.transport.as_str(),
+            self.local,
+            self.remote
+        )
     }
 }
 

@@ -1,0 +1,168 @@
+//! End-to-end calls through pbxd between SIPp phones: the caller is a SIPp UAC that
+//! authenticates with 407 digest, the callee a SIPp UAS registered as an extension.
+//! Each test checks both phones' scenarios and the CDR that pbxd wrote.
+
+use std::thread::JoinHandle;
+
+use rotary_e2e::{free_port, reg_line, sipp, wait_udp_bound, Pbxd, SippRun, TempDir};
+use serde_json::json;
+
+const SECRET: &str = "Calls42go-e2e";
+
+struct Site {
+    _dir: TempDir,
+    d: Pbxd,
+}
+
+/// A daemon with caller 201 and callee 202 (callee registered from `callee_port`).
+fn site(callee_extra: serde_json::Value) -> (Site, u16) {
+    let dir = TempDir::new("calls");
+    let d = Pbxd::start(&dir.0).expect("pbxd starts");
+    d.add_extension("201", SECRET, json!({"qualify_interval": 0}));
+    let mut extra = json!({"qualify_interval": 0});
+    if let (Some(e), Some(x)) = (extra.as_object_mut(), callee_extra.as_object()) {
+        for (k, v) in x {
+            e.insert(k.clone(), v.clone());
+        }
+    }
+    d.add_extension("202", SECRET, extra);
+    let port = free_port();
+    let r = sipp(&d.sip_addr(), "reg_auth.xml", &[reg_line("202", SECRET, 600)], port, &["-m", "1"]);
+    assert_eq!(r.code, 0, "callee registers: {}", r.output);
+    (Site { _dir: dir, d }, port)
+}
+
+/// Start the callee's SIPp UAS on its registered port; returns once it listens.
+fn callee(s: &Site, scenario: &str, port: u16) -> JoinHandle<SippRun> {
+    let target = s.d.sip_addr();
+    let scenario = scenario.to_string();
+    let h = std::thread::spawn(move || sipp(&target, &scenario, &["x".to_string()], port, &["-m", "1"]));
+    wait_udp_bound(port);
+    h
+}
+
+fn call(s: &Site, scenario: &str, to: &str) -> SippRun {
+    let line = format!("201;[authentication username=201 password={SECRET}]");
+    sipp(&s.d.sip_addr(), scenario, &[line], free_port(), &["-m", "1", "-s", to])
+}
+
+fn last_cdr(s: &Site) -> serde_json::Value {
+    for _ in 0..50 {
+        let (st, v) = s.d.api("GET", "/api/v1/cdr?limit=1", None);
+        assert_eq!(st, 200, "{v}");
+        if let Some(row) = v.as_array().and_then(|a| a.first()) {
+            return row.clone();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("no CDR written")
+}
+
+#[test]
+fn answered_call_then_caller_hangs_up() {
+    let (s, port) = site(json!({}));
+    let uas = callee(&s, "uas_answer.xml", port);
+    let r = call(&s, "call_uac.xml", "202");
+    assert_eq!(r.code, 0, "caller: {}", r.output);
+    let u = uas.join().expect("uas thread");
+    assert_eq!(u.code, 0, "callee: {}", u.output);
+    let cdr = last_cdr(&s);
+    assert_eq!(cdr["disposition"], "ANSWERED", "{cdr}");
+    assert_eq!(cdr["caller"], "201");
+    assert_eq!(cdr["callee"], "202");
+    assert!(cdr["answer"].is_string(), "{cdr}");
+    let (st, csv) = s.d.api("GET", "/api/v1/cdr.csv", None);
+    assert_eq!(st, 200);
+    let csv = csv.as_str().unwrap_or("").to_string();
+    assert!(csv.starts_with("start,answer,end,caller,callee,duration,billsec,disposition,trunk,call_id,recording"), "{csv}");
+    assert!(csv.contains("ANSWERED"), "{csv}");
+}
+
+#[test]
+fn callee_hangs_up() {
+    let (s, port) = site(json!({}));
+    let uas = callee(&s, "uas_hangup.xml", port);
+    let r = call(&s, "call_uac_byed.xml", "202");
+    assert_eq!(r.code, 0, "caller: {}", r.output);
+    let u = uas.join().expect("uas thread");
+    assert_eq!(u.code, 0, "callee: {}", u.output);
+    assert_eq!(last_cdr(&s)["disposition"], "ANSWERED");
+}
+
+#[test]
+fn busy_callee_gives_486() {
+    let (s, port) = site(json!({}));
+    let uas = callee(&s, "uas_busy.xml", port);
+    let r = call(&s, "call_uac_486.xml", "202");
+    assert_eq!(r.code, 0, "caller: {}", r.output);
+    let u = uas.join().expect("uas thread");
+    assert_eq!(u.code, 0, "callee: {}", u.output);
+    assert_eq!(last_cdr(&s)["disposition"], "BUSY");
+}
+
+#[test]
+fn caller_cancel_ends_in_487_and_cancels_the_callee() {
+    let (s, port) = site(json!({}));
+    let uas = callee(&s, "uas_ring.xml", port);
+    let r = call(&s, "call_uac_cancel.xml", "202");
+    assert_eq!(r.code, 0, "caller: {}", r.output);
+    let u = uas.join().expect("uas thread");
+    assert_eq!(u.code, 0, "callee: {}", u.output);
+    let cdr = last_cdr(&s);
+    assert_eq!(cdr["disposition"], "NO ANSWER", "{cdr}");
+    assert_eq!(cdr["cause"], "cancelled", "{cdr}");
+}
+
+#[test]
+fn no_answer_within_ring_time_gives_480() {
+    let (s, port) = site(json!({}));
+    let (st, v) = s.d.api("PATCH", "/api/v1/settings", Some(json!({"global_ring_time": 3})));
+    assert_eq!(st, 200, "{v}");
+    let uas = callee(&s, "uas_ring.xml", port);
+    let r = call(&s, "call_uac_480.xml", "202");
+    assert_eq!(r.code, 0, "caller: {}", r.output);
+    let u = uas.join().expect("uas thread");
+    assert_eq!(u.code, 0, "callee got CANCEL: {}", u.output);
+    assert_eq!(last_cdr(&s)["disposition"], "NO ANSWER");
+}
+
+#[test]
+fn hold_and_resume_pass_through() {
+    let (s, port) = site(json!({}));
+    let uas = callee(&s, "uas_answer.xml", port);
+    let r = call(&s, "call_uac_hold.xml", "202");
+    assert_eq!(r.code, 0, "caller: {}", r.output);
+    let u = uas.join().expect("uas thread");
+    assert_eq!(u.code, 0, "callee: {}", u.output);
+}
+
+#[test]
+fn unknown_number_gives_404() {
+    let (s, _port) = site(json!({}));
+    let r = call(&s, "call_uac_404.xml", "299");
+    assert_eq!(r.code, 0, "caller: {}", r.output);
+    assert_eq!(last_cdr(&s)["disposition"], "FAILED");
+}
+
+#[test]
+fn unregistered_callee_gives_480() {
+    let (s, _port) = site(json!({}));
+    s.d.add_extension("203", SECRET, json!({}));
+    let r = call(&s, "call_uac_480.xml", "203");
+    assert_eq!(r.code, 0, "caller: {}", r.output);
+}
+
+#[test]
+fn no_common_codec_gives_488() {
+    let (s, _port) = site(json!({"codecs": ["G722"]}));
+    let r = call(&s, "call_uac_488.xml", "202");
+    assert_eq!(r.code, 0, "caller: {}", r.output);
+}
+
+#[test]
+fn wrong_password_on_invite_never_rings() {
+    let (s, _port) = site(json!({}));
+    let line = "201;[authentication username=201 password=Not-the-1]".to_string();
+    let r = sipp(&s.d.sip_addr(), "call_uac_403.xml", &[line], free_port(), &["-m", "1", "-s", "202"]);
+    assert_eq!(r.code, 0, "caller: {}", r.output);
+}
