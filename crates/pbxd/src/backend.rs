@@ -59,6 +59,10 @@ impl Backend for EngineBackend {
         self.engine.metrics_text()
     }
 
+    fn events(&self) -> Arc<rotary_engine::events::EventBus> {
+        self.engine.events()
+    }
+
     fn is_ready(&self) -> bool {
         self.ready.load(Ordering::SeqCst)
     }
