@@ -146,6 +146,10 @@ pub struct Settings {
     pub max_concurrent_calls: u32,
     /// Seconds without RTP before an answered call is hung up; 0 = off.
     pub rtp_timeout: u32,
+    /// Digest algorithms challenged, most preferred first ("MD5", "SHA-256"). MD5 alone
+    /// by default: widely deployed clients (baresip 1.0, SIPp 3.6) abort on a SHA-256
+    /// challenge instead of skipping it. Credentials with either are always accepted.
+    pub digest_algorithms: Vec<String>,
     /// Numbers user extensions may take.
     pub user_extension_range: NumberRange,
     /// Conference room numbers.
@@ -175,6 +179,7 @@ impl Default for Settings {
             call_waiting: true,
             max_concurrent_calls: 200,
             rtp_timeout: 60,
+            digest_algorithms: vec!["MD5".to_owned()],
             user_extension_range: range("100", "899"),
             conference_range: range("0900", "0935"),
             queue_range: range("0300", "0335"),
@@ -264,6 +269,15 @@ impl Settings {
                 "must be 0 (off) or between 5 and 3600 seconds".into(),
             );
         }
+        if self.digest_algorithms.is_empty()
+            || self.digest_algorithms.len() > 2
+            || self.digest_algorithms.iter().any(|a| a != "MD5" && a != "SHA-256")
+        {
+            issue(
+                "digest_algorithms",
+                "must list \"MD5\" and/or \"SHA-256\" (most preferred first)".into(),
+            );
+        }
         let user = &self.user_extension_range;
         if user.low.len() < 2 {
             issue(
@@ -325,6 +339,8 @@ pub struct SettingsInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rtp_timeout: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest_algorithms: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_extension_range: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conference_range: Option<String>,
@@ -353,6 +369,9 @@ pub fn validate_settings(
     }
     if let Some(b) = input.call_waiting {
         s.call_waiting = b;
+    }
+    if let Some(a) = &input.digest_algorithms {
+        s.digest_algorithms.clone_from(a);
     }
     let numbers: [(&'static str, Option<i64>, &mut u32); 8] = [
         (

@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use rotary_config::Config;
 use rotary_registrar::{Account, BindingId, Registrar, RegistrarAction, RegistrarConfig, RegistrarEvent};
-use rotary_sip::auth::{AuthResult, Credentials};
+use rotary_sip::auth::{Algorithm, AuthResult, Credentials};
 use rotary_sip::transaction::{make_response, set_to_tag, stamp_received, TransactionLayer, TxEvent, TxHandle};
 use rotary_sip::{Flow, Message, Method, Request, Response, Transmit};
 
@@ -65,6 +65,7 @@ impl Core {
                 min_expires: s.min_expires,
                 max_expires: s.max_expires,
                 qualify_timeout: std::time::Duration::from_secs(u64::from(s.qualify_timeout)),
+                digest_algorithms: algorithms(&s.digest_algorithms),
                 ..RegistrarConfig::new(secret)
             },
             t0,
@@ -118,6 +119,8 @@ impl Core {
         for account in self.accounts.values() {
             self.registrar.update_account(now, account);
         }
+        let s = &config.settings;
+        self.registrar.set_digest(&s.realm, algorithms(&s.digest_algorithms));
         self.config = config;
         self.drain_registrar(None);
     }
@@ -416,6 +419,24 @@ impl Core {
         while let Some(ev) = self.registrar.poll_event() {
             self.events.push_back(EngineEvent::Registrar(ev));
         }
+    }
+}
+
+/// The configured digest algorithm names as the digest server's values (unknown names
+/// were refused by validation; an empty list falls back to MD5).
+fn algorithms(names: &[String]) -> Vec<Algorithm> {
+    let list: Vec<Algorithm> = names
+        .iter()
+        .filter_map(|n| match n.as_str() {
+            "MD5" => Some(Algorithm::Md5),
+            "SHA-256" => Some(Algorithm::Sha256),
+            _ => None,
+        })
+        .collect();
+    if list.is_empty() {
+        vec![Algorithm::Md5]
+    } else {
+        list
     }
 }
 

@@ -44,6 +44,10 @@ pub struct RegistrarConfig {
     pub qualify_timeout: Duration,
     /// Key for stateless nonces; random per boot in production.
     pub secret: [u8; 32],
+    /// Digest algorithms offered, most preferred first (one challenge each).
+    /// MD5 leads by default because many deployed phones and SIPp read only the
+    /// first challenge and know nothing else; SHA-256 is still offered and accepted.
+    pub digest_algorithms: Vec<rotary_sip::auth::Algorithm>,
     /// Seed of the registrar's own random generator (qualify Call-IDs, tags,
     /// branches). Tests pass a fixed value; [`RegistrarConfig::new`] derives it from
     /// `secret`.
@@ -63,6 +67,7 @@ impl RegistrarConfig {
             nonce_lifetime: Duration::from_secs(300),
             qualify_timeout: Duration::from_secs(5),
             secret,
+            digest_algorithms: vec![rotary_sip::auth::Algorithm::Md5, rotary_sip::auth::Algorithm::Sha256],
             rng_seed: u64::from_le_bytes(seed) ^ 0x5deb_ee5e_ed00_0001,
         }
     }

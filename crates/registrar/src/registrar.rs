@@ -31,6 +31,8 @@ use crate::qualify;
 pub struct Registrar {
     pub(crate) config: RegistrarConfig,
     pub(crate) digest: DigestServer,
+    /// Anchor of the digest nonce clock, kept to rebuild the digest server.
+    t0: Instant,
     pub(crate) rng: StdRng,
     pub(crate) bindings: HashMap<BindingId, Binding>,
     pub(crate) by_aor: HashMap<String, Vec<BindingId>>,
@@ -107,6 +109,7 @@ impl Registrar {
     pub fn new(config: RegistrarConfig, t0: Instant) -> Self {
         let digest_config = DigestConfig {
             nonce_lifetime: config.nonce_lifetime,
+            algorithms: config.digest_algorithms.clone(),
             ..DigestConfig::new(config.realm.clone())
         };
         let digest = DigestServer::with_config(&config.secret, digest_config, t0);
@@ -115,6 +118,7 @@ impl Registrar {
         Registrar {
             config,
             digest,
+            t0,
             rng,
             bindings: HashMap::new(),
             by_aor: HashMap::new(),
@@ -124,6 +128,23 @@ impl Registrar {
             next_id: 1,
             decoy_password,
         }
+    }
+
+    /// Change the digest realm or the challenged algorithms (a settings change). Nonces
+    /// already handed out stay valid only if the realm is unchanged; phones simply get a
+    /// fresh challenge otherwise.
+    pub fn set_digest(&mut self, realm: &str, algorithms: Vec<rotary_sip::auth::Algorithm>) {
+        if realm == self.config.realm && algorithms == self.config.digest_algorithms {
+            return;
+        }
+        self.config.realm = realm.to_string();
+        self.config.digest_algorithms = algorithms;
+        let digest_config = DigestConfig {
+            nonce_lifetime: self.config.nonce_lifetime,
+            algorithms: self.config.digest_algorithms.clone(),
+            ..DigestConfig::new(self.config.realm.clone())
+        };
+        self.digest = DigestServer::with_config(&self.config.secret, digest_config, self.t0);
     }
 
     /// Advance timers up to `now`: expire bindings ([`RegistrarEvent::Expired`]),
