@@ -26,7 +26,6 @@ struct Options {
 /// Result of one rate step.
 struct Step {
     rate: u32,
-    calls: u32,
     ok: bool,
     achieved: f64,
     cpu_us_per_reg: f64,
@@ -43,11 +42,19 @@ struct Summary {
 pub(crate) fn run(args: &[&str]) -> Result<()> {
     let opts = parse(args)?;
     for tool in ["sipp", "kamailio", "taskset"] {
-        if Command::new("which").arg(tool).stdout(Stdio::null()).status().map(|s| !s.success()).unwrap_or(true) {
+        if Command::new("which")
+            .arg(tool)
+            .stdout(Stdio::null())
+            .status()
+            .map(|s| !s.success())
+            .unwrap_or(true)
+        {
             bail!("{tool} not found: run scripts/install-peers.sh");
         }
     }
-    let status = Command::new(env!("CARGO")).args(["build", "--release", "-p", "rotary-pbxd"]).status()?;
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--release", "-p", "rotary-pbxd"])
+        .status()?;
     if !status.success() {
         bail!("building pbxd failed");
     }
@@ -56,11 +63,16 @@ pub(crate) fn run(args: &[&str]) -> Result<()> {
     let mut csv = String::from("SEQUENTIAL\n");
     for i in 0..opts.aors {
         let user = 10_000 + i;
-        csv.push_str(&format!("{user};[authentication username={user} password={PASSWORD}];3600\n"));
+        csv.push_str(&format!(
+            "{user};[authentication username={user} password={PASSWORD}];3600\n"
+        ));
     }
     std::fs::write(work.join("users.csv"), csv)?;
 
-    println!("bench reg: {} AORs, rates {:?}, ~{} s per step; server on core 0, SIPp on core 1", opts.aors, opts.rates, opts.seconds);
+    println!(
+        "bench reg: {} AORs, rates {:?}, ~{} s per step; server on core 0, SIPp on core 1",
+        opts.aors, opts.rates, opts.seconds
+    );
     let pbxd = bench_pbxd(&opts, &work)?;
     let kam = bench_kamailio(&opts, &work)?;
     report(&[&pbxd, &kam]);
@@ -69,7 +81,11 @@ pub(crate) fn run(args: &[&str]) -> Result<()> {
 }
 
 fn parse(args: &[&str]) -> Result<Options> {
-    let mut o = Options { aors: 2000, rates: vec![500, 1000, 2000, 3000, 4000, 6000, 8000], seconds: 4 };
+    let mut o = Options {
+        aors: 2000,
+        rates: vec![500, 1000, 2000, 3000, 4000, 6000, 8000],
+        seconds: 4,
+    };
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let v = it.next().context("flag needs a value")?;
@@ -93,7 +109,12 @@ fn bench_pbxd(opts: &Options, work: &Path) -> Result<Summary> {
             .arg(&exe)
             .arg("--data-dir")
             .arg(&data)
-            .args(["--sip-bind", &format!("127.0.0.1:{sip}"), "--http-bind", &format!("127.0.0.1:{http}")])
+            .args([
+                "--sip-bind",
+                &format!("127.0.0.1:{sip}"),
+                "--http-bind",
+                &format!("127.0.0.1:{http}"),
+            ])
             .args(["--log-level", "warn"])
             .env("PBX_ADMIN_PASSWORD", ADMIN)
             .stdout(Stdio::null())
@@ -159,7 +180,13 @@ fn bench_kamailio(opts: &Options, work: &Path) -> Result<Summary> {
     let rss_before = tree_rss_kib(pid);
     let steps = ramp(opts, work, port, pid)?;
     let rss_after = tree_rss_kib(pid);
-    Ok(summarize("kamailio", steps, rss_before, rss_after, opts.aors as usize))
+    Ok(summarize(
+        "kamailio",
+        steps,
+        rss_before,
+        rss_after,
+        opts.aors as usize,
+    ))
 }
 
 /// Drive one server at rising rates until a step has failures.
@@ -172,7 +199,12 @@ fn ramp(opts: &Options, work: &Path, port: u16, server_pid: u32) -> Result<Vec<S
         let ok = sipp(work, port, rate, calls)?;
         let wall = t.elapsed().as_secs_f64();
         let cpu = tree_cpu_us(server_pid)?.saturating_sub(cpu0);
-        let step = Step { rate, calls, ok, achieved: f64::from(calls) / wall, cpu_us_per_reg: cpu as f64 / f64::from(calls) };
+        let step = Step {
+            rate,
+            ok,
+            achieved: f64::from(calls) / wall,
+            cpu_us_per_reg: cpu as f64 / f64::from(calls),
+        };
         println!(
             "  rate {:>5}/s: {} registrations in {:.2} s = {:>7.0}/s, {} , server CPU {:>6.1} µs/registration",
             rate,
@@ -194,10 +226,32 @@ fn sipp(work: &Path, port: u16, rate: u32, calls: u32) -> Result<bool> {
     let out = Command::new("taskset")
         .args(["-c", "1", "timeout", "120", "sipp"])
         .arg(format!("127.0.0.1:{port}"))
-        .args(["-sf", "reg.xml", "-inf", "users.csv", "-i", "127.0.0.1", "-p"])
+        .args([
+            "-sf",
+            "reg.xml",
+            "-inf",
+            "users.csv",
+            "-i",
+            "127.0.0.1",
+            "-p",
+        ])
         .arg(free_port().to_string())
-        .args(["-m", &calls.to_string(), "-r", &rate.to_string(), "-l", "4000"])
-        .args(["-nostdin", "-timeout", "60s", "-timeout_error", "-max_recv_loops", "10000"])
+        .args([
+            "-m",
+            &calls.to_string(),
+            "-r",
+            &rate.to_string(),
+            "-l",
+            "4000",
+        ])
+        .args([
+            "-nostdin",
+            "-timeout",
+            "60s",
+            "-timeout_error",
+            "-max_recv_loops",
+            "10000",
+        ])
         .current_dir(work)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -206,19 +260,47 @@ fn sipp(work: &Path, port: u16, rate: u32, calls: u32) -> Result<bool> {
     Ok(out.success())
 }
 
-fn summarize(name: &'static str, steps: Vec<Step>, rss0: u64, rss1: u64, bindings: usize) -> Summary {
+fn summarize(
+    name: &'static str,
+    steps: Vec<Step>,
+    rss0: u64,
+    rss1: u64,
+    bindings: usize,
+) -> Summary {
     let good: Vec<&Step> = steps.iter().filter(|s| s.ok).collect();
-    let mean_cpu_us = if good.is_empty() { f64::NAN } else { good.iter().map(|s| s.cpu_us_per_reg).sum::<f64>() / good.len() as f64 };
+    let mean_cpu_us = if good.is_empty() {
+        f64::NAN
+    } else {
+        good.iter().map(|s| s.cpu_us_per_reg).sum::<f64>() / good.len() as f64
+    };
     let rss_per_binding_bytes = rss1.saturating_sub(rss0) as f64 * 1024.0 / bindings.max(1) as f64;
-    let best = steps.into_iter().filter(|s| s.ok).max_by(|a, b| a.achieved.total_cmp(&b.achieved));
-    Summary { name, best, mean_cpu_us, rss_per_binding_bytes }
+    let best = steps
+        .into_iter()
+        .filter(|s| s.ok)
+        .max_by(|a, b| a.achieved.total_cmp(&b.achieved));
+    Summary {
+        name,
+        best,
+        mean_cpu_us,
+        rss_per_binding_bytes,
+    }
 }
 
 fn report(s: &[&Summary]) {
-    println!("\n{:<10} {:>22} {:>20} {:>22}", "server", "best regs/s (0 fail)", "CPU µs/reg (mean)", "RSS growth B/binding");
+    println!(
+        "\n{:<10} {:>22} {:>20} {:>22}",
+        "server", "best regs/s (0 fail)", "CPU µs/reg (mean)", "RSS growth B/binding"
+    );
     for x in s {
-        let best = x.best.as_ref().map(|b| format!("{:.0} (at -r {})", b.achieved, b.rate)).unwrap_or_else(|| "none".into());
-        println!("{:<10} {:>22} {:>20.1} {:>22.0}", x.name, best, x.mean_cpu_us, x.rss_per_binding_bytes);
+        let best = x
+            .best
+            .as_ref()
+            .map(|b| format!("{:.0} (at -r {})", b.achieved, b.rate))
+            .unwrap_or_else(|| "none".into());
+        println!(
+            "{:<10} {:>22} {:>20.1} {:>22.0}",
+            x.name, best, x.mean_cpu_us, x.rss_per_binding_bytes
+        );
     }
     if let [p, k] = s {
         let rate = match (&p.best, &k.best) {
@@ -234,7 +316,20 @@ fn report(s: &[&Summary]) {
 }
 
 fn kamailio_cfg(port: u16) -> String {
-    let mods = ["tm", "sl", "rr", "pv", "maxfwd", "textops", "siputils", "xlog", "sanity", "usrloc", "registrar", "auth"];
+    let mods = [
+        "tm",
+        "sl",
+        "rr",
+        "pv",
+        "maxfwd",
+        "textops",
+        "siputils",
+        "xlog",
+        "sanity",
+        "usrloc",
+        "registrar",
+        "auth",
+    ];
     let mut s = format!(
         "#!KAMAILIO\ndebug=1\nlog_stderror=yes\nchildren=2\nlisten=udp:127.0.0.1:{port}\n\
          mpath=\"/usr/lib/x86_64-linux-gnu/kamailio/modules/\"\n"
@@ -259,7 +354,10 @@ fn login(base: &str) -> Result<String> {
     let v: serde_json::Value = ureq::post(&format!("{base}/api/v1/login"))
         .send_json(serde_json::json!({"username": "admin", "password": ADMIN}))?
         .into_json()?;
-    v["token"].as_str().map(str::to_string).context("no token in login reply")
+    v["token"]
+        .as_str()
+        .map(str::to_string)
+        .context("no token in login reply")
 }
 
 fn get_json(url: &str, auth: &str) -> Result<(u16, serde_json::Value)> {
@@ -270,7 +368,11 @@ fn get_json(url: &str, auth: &str) -> Result<(u16, serde_json::Value)> {
 fn wait_http(url: &str) -> Result<()> {
     let end = Instant::now() + Duration::from_secs(20);
     while Instant::now() < end {
-        if ureq::get(url).timeout(Duration::from_secs(1)).call().is_ok() {
+        if ureq::get(url)
+            .timeout(Duration::from_secs(1))
+            .call()
+            .is_ok()
+        {
             return Ok(());
         }
         std::thread::sleep(Duration::from_millis(50));
@@ -307,7 +409,9 @@ fn target_dir() -> PathBuf {
     if let Ok(d) = std::env::var("CARGO_TARGET_DIR") {
         return PathBuf::from(d);
     }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("target")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("target")
 }
 
 fn scratch(tag: &str) -> Result<PathBuf> {

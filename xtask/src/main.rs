@@ -13,7 +13,12 @@ use anyhow::{bail, Result};
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["bench", "reg", rest @ ..] => bench_reg::run(rest),
         ["bench", ..] | [] | ["help"] | ["--help"] => {
             println!("usage: cargo xtask bench reg [--aors N] [--rates R1,R2,...] [--seconds S]");

@@ -9,7 +9,8 @@ const TICKS_PER_SEC: u64 = 100;
 
 /// utime + stime of one process in microseconds.
 pub(crate) fn cpu_us(pid: u32) -> Result<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).with_context(|| format!("/proc/{pid}/stat"))?;
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .with_context(|| format!("/proc/{pid}/stat"))?;
     // Fields after the command name (which may contain spaces) start after the last ')'.
     let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
     let f: Vec<&str> = rest.split_whitespace().collect();
@@ -29,7 +30,10 @@ pub(crate) fn tree_cpu_us(root: u32) -> Result<u64> {
 
 /// Resident set size in KiB of a process tree.
 pub(crate) fn tree_rss_kib(root: u32) -> u64 {
-    std::iter::once(root).chain(descendants(root)).map(rss_kib).sum()
+    std::iter::once(root)
+        .chain(descendants(root))
+        .map(rss_kib)
+        .sum()
 }
 
 fn rss_kib(pid: u32) -> u64 {
@@ -48,10 +52,20 @@ fn descendants(root: u32) -> Vec<u32> {
     let mut parent_of = Vec::new();
     if let Ok(rd) = std::fs::read_dir("/proc") {
         for e in rd.flatten() {
-            let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else { continue };
-            let Ok(stat) = std::fs::read_to_string(Path::new("/proc").join(pid.to_string()).join("stat")) else { continue };
+            let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
+                continue;
+            };
+            let Ok(stat) =
+                std::fs::read_to_string(Path::new("/proc").join(pid.to_string()).join("stat"))
+            else {
+                continue;
+            };
             let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-            if let Some(ppid) = rest.split_whitespace().nth(1).and_then(|v| v.parse::<u32>().ok()) {
+            if let Some(ppid) = rest
+                .split_whitespace()
+                .nth(1)
+                .and_then(|v| v.parse::<u32>().ok())
+            {
                 parent_of.push((pid, ppid));
             }
         }

@@ -83,6 +83,17 @@ impl Caller {
         }
     }
 
+    /// Fail with 403 unless the caller is an admin (users, global settings).
+    pub(crate) fn require_admin(&self) -> Result<(), ApiError> {
+        match self.role {
+            Role::Admin => Ok(()),
+            Role::Operator | Role::User => Err(ApiError::forbidden(format!(
+                "role {} may not do this; only admin may",
+                self.role
+            ))),
+        }
+    }
+
     /// Whether the caller may see everything (not only their own extension).
     pub(crate) fn is_staff(&self) -> bool {
         matches!(self.role, Role::Admin | Role::Operator)
@@ -126,6 +137,39 @@ impl FromRequestParts<AppState> for Caller {
             }
         }
     }
+}
+
+/// The caller of a WebSocket request. Browsers cannot set headers on a WebSocket, so besides
+/// the `Authorization` header (which wins when present) a login token may come as
+/// `?token=TOKEN`. Basic credentials are never taken from the query string.
+#[derive(Clone, Debug)]
+pub(crate) struct StreamCaller(pub(crate) Caller);
+
+impl FromRequestParts<AppState> for StreamCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if !parts.headers.contains_key(header::AUTHORIZATION) {
+            if let Some(token) = query_token(parts) {
+                return state.auth.session(state, &token).await.map(StreamCaller);
+            }
+        }
+        Caller::from_request_parts(parts, state)
+            .await
+            .map(StreamCaller)
+    }
+}
+
+/// The non-empty `token` query parameter, if any (a malformed query has none).
+fn query_token(parts: &Parts) -> Option<String> {
+    parts.uri.query()?;
+    let pairs = axum::extract::Query::<Vec<(String, String)>>::try_from_uri(&parts.uri).ok()?;
+    pairs
+        .0
+        .into_iter()
+        .rev()
+        .find(|(k, v)| k == "token" && !v.is_empty())
+        .map(|(_, v)| v)
 }
 
 /// Login tokens, the Basic cache and the failure log. One per [`AppState`].

@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use rotary_config::Config;
+use rotary_engine::events::EventBus;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -29,6 +30,9 @@ pub trait Backend: Send + Sync + 'static {
     /// Whether the PBX has finished starting (listeners bound, config loaded); `/healthz`
     /// answers 200 only then.
     fn is_ready(&self) -> bool;
+    /// The PBX's one event bus; `GET /api/v1/events` subscribes to it. Must return the same
+    /// bus every time (a client resumes with sequence numbers from it).
+    fn events(&self) -> Arc<EventBus>;
 }
 
 /// One registered contact as `GET /api/v1/registrations` returns it (interface.md).

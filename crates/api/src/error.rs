@@ -58,6 +58,9 @@ pub(crate) enum ApiError {
     /// The body is not JSON (415).
     #[error("request body must be JSON (Content-Type: application/json)")]
     UnsupportedMediaType,
+    /// A WebSocket endpoint was requested without a WebSocket upgrade (426).
+    #[error("this endpoint speaks WebSocket only; send an Upgrade: websocket request")]
+    UpgradeRequired,
     /// Too many failed logins from this address (429).
     #[error("too many failed logins; try again later")]
     TooManyRequests {
@@ -162,6 +165,7 @@ impl IntoResponse for ApiError {
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, None, vec![]),
             ApiError::Conflict { field, .. } => (StatusCode::CONFLICT, field.clone(), vec![]),
             ApiError::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, None, vec![]),
+            ApiError::UpgradeRequired => (StatusCode::UPGRADE_REQUIRED, None, vec![]),
             ApiError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, None, vec![]),
             ApiError::Internal(fault) => {
                 let mut resp =
@@ -188,6 +192,11 @@ impl IntoResponse for ApiError {
             ApiError::TooManyRequests { retry_after_secs } => {
                 resp.headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            }
+            ApiError::UpgradeRequired => {
+                let headers = resp.headers_mut();
+                headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+                headers.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
             }
             _ => {}
         }

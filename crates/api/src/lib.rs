@@ -29,11 +29,14 @@
 //! | role | may |
 //! |---|---|
 //! | `admin` | everything |
-//! | `operator` | read everything; create, change, delete extensions; not users or settings |
-//! | `user` | read its own extension, registrations and calls; PATCH its own `name`, `secret`, `voicemail` |
+//! | `operator` | read everything (settings too); create, change, delete extensions; not users, not changing settings |
+//! | `user` | read its own extension, registrations, calls and events; PATCH its own `name`, `secret`, `voicemail` |
 //!
-//! Not here (yet): users, settings, trunks and the other resources, WebSocket events, the web
-//! GUI's static files.
+//! Settings (`GET`/`PATCH /api/v1/settings`) are readable by admin and operator and writable
+//! by admin only. `GET /api/v1/events` is a WebSocket streaming the engine's event bus as JSON
+//! (see the `routes::events` module docs); browsers may authenticate it with `?token=TOKEN`.
+//!
+//! Not here (yet): users, trunks and the other resources, the web GUI's static files.
 
 mod auth;
 mod backend;
@@ -113,7 +116,7 @@ impl std::fmt::Debug for AppState {
 
 /// The whole HTTP surface: `/healthz`, `/metrics` and `/api/v1/…`.
 pub fn router(state: AppState) -> Router {
-    use routes::{cdr, extensions, registrations, system};
+    use routes::{cdr, events, extensions, registrations, settings, system};
     Router::new()
         .route("/healthz", get(system::healthz))
         .route("/metrics", get(system::metrics))
@@ -134,6 +137,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/registrations", get(registrations::list))
         .route("/api/v1/cdr", get(cdr::list))
         .route("/api/v1/cdr.csv", get(cdr::csv))
+        .route(
+            "/api/v1/settings",
+            get(settings::show).patch(settings::patch),
+        )
+        .route("/api/v1/events", get(events::stream))
         .fallback(system::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -26,6 +26,10 @@ pub struct ApiMetrics {
     logins: AtomicU64,
     /// Committed configuration writes.
     config_writes: AtomicU64,
+    /// WebSocket event streams open now.
+    event_streams: AtomicU64,
+    /// Gap markers sent to event stream clients (events they could not be given).
+    event_gaps: AtomicU64,
 }
 
 impl ApiMetrics {
@@ -55,6 +59,23 @@ impl ApiMetrics {
     /// Count one committed configuration write.
     pub(crate) fn record_config_write(&self) {
         self.config_writes.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// One more (`true`) or one fewer (`false`) open event stream.
+    pub(crate) fn record_event_stream(&self, opened: bool) {
+        if opened {
+            self.event_streams.fetch_add(1, Ordering::Relaxed);
+        } else {
+            // Never below zero, even if a close were counted twice.
+            let _ = self
+                .event_streams
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+        }
+    }
+
+    /// Count one gap marker sent to an event stream client.
+    pub(crate) fn record_event_gap(&self) {
+        self.event_gaps.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The counters in Prometheus text exposition format (version 0.0.4).
@@ -92,12 +113,27 @@ impl ApiMetrics {
                 "Committed config writes.",
                 &self.config_writes,
             ),
+            (
+                "rotary_api_event_gaps_total",
+                "Gap markers sent to event stream clients.",
+                &self.event_gaps,
+            ),
         ];
         for (name, help, counter) in singles {
             let _ = writeln!(out, "# HELP {name} {help}");
             let _ = writeln!(out, "# TYPE {name} counter");
             let _ = writeln!(out, "{name} {}", counter.load(Ordering::Relaxed));
         }
+        let _ = writeln!(
+            out,
+            "# HELP rotary_api_event_streams WebSocket event streams open now."
+        );
+        let _ = writeln!(out, "# TYPE rotary_api_event_streams gauge");
+        let _ = writeln!(
+            out,
+            "rotary_api_event_streams {}",
+            self.event_streams.load(Ordering::Relaxed)
+        );
         out
     }
 }

@@ -10,19 +10,24 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use rotary_config::Config;
-use rotary_registrar::{Account, BindingId, Registrar, RegistrarAction, RegistrarConfig, RegistrarEvent};
+use rotary_registrar::{
+    Account, BindingId, Registrar, RegistrarAction, RegistrarConfig, RegistrarEvent,
+};
 use rotary_sip::auth::{Algorithm, AuthResult, Credentials};
-use rotary_sip::transaction::{make_response, set_to_tag, stamp_received, TransactionLayer, TxEvent, TxHandle};
+use rotary_sip::transaction::{
+    make_response, set_to_tag, stamp_received, TransactionLayer, TxEvent, TxHandle,
+};
 use rotary_sip::{Flow, Message, Method, Request, Response, Transmit};
 
 use crate::call::{
-    CallAction, CallKey, CallSettings, CalleeInfo, CallerInfo, Calls, CallsConfig, ContactTarget, InviteContext,
-    MediaInput, Target,
+    CallAction, CallKey, CallSettings, CalleeInfo, CallerInfo, Calls, CallsConfig, ContactTarget,
+    InviteContext, MediaInput, Target,
 };
 use crate::metrics::Metrics;
 
 /// Methods pbxd answers; sent in `Allow` (RFC 3261 §20.5).
-pub const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE, REFER, NOTIFY, MESSAGE, SUBSCRIBE";
+pub const ALLOW: &str =
+    "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE, REFER, NOTIFY, MESSAGE, SUBSCRIBE";
 
 /// What the shell must do besides sending SIP: persist, publish, log.
 #[derive(Debug)]
@@ -120,7 +125,8 @@ impl Core {
             self.registrar.update_account(now, account);
         }
         let s = &config.settings;
-        self.registrar.set_digest(&s.realm, algorithms(&s.digest_algorithms));
+        self.registrar
+            .set_digest(&s.realm, algorithms(&s.digest_algorithms));
         self.config = config;
         self.drain_registrar(None);
     }
@@ -156,7 +162,12 @@ impl Core {
     }
 
     /// Restore a persisted binding at start-up.
-    pub fn restore_binding(&mut self, now: Instant, wall_unix: i64, b: rotary_registrar::BindingSnapshot) {
+    pub fn restore_binding(
+        &mut self,
+        now: Instant,
+        wall_unix: i64,
+        b: rotary_registrar::BindingSnapshot,
+    ) {
         let aor = b.aor.clone();
         self.registrar.restore(now, wall_unix, b);
         // Restored contacts resume qualify with their extension's interval.
@@ -180,7 +191,14 @@ impl Core {
     /// When `handle_timeout` is next due.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
-        [self.tx.poll_timeout(), self.registrar.poll_timeout(), self.calls.poll_timeout()].into_iter().flatten().min()
+        [
+            self.tx.poll_timeout(),
+            self.registrar.poll_timeout(),
+            self.calls.poll_timeout(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// Media results for a call (ports allocated, allocation failed, RTP timeout).
@@ -196,7 +214,8 @@ impl Core {
     pub fn hangup_all(&mut self, now: Instant, wall_ms: i64) {
         self.wall_ms = wall_ms;
         let wall_unix = wall_ms / 1000;
-        self.calls.hangup_all(now, &mut self.tx, crate::call::Cause::Hangup);
+        self.calls
+            .hangup_all(now, &mut self.tx, crate::call::Cause::Hangup);
         self.drain_calls();
         self.drain_tx(now, wall_unix);
     }
@@ -214,7 +233,9 @@ impl Core {
     fn drain_tx(&mut self, now: Instant, wall_unix: i64) {
         while let Some(ev) = self.tx.poll_event() {
             match ev {
-                TxEvent::Request { tx, flow, request } => self.dispatch(now, wall_unix, tx, flow, request),
+                TxEvent::Request { tx, flow, request } => {
+                    self.dispatch(now, wall_unix, tx, flow, request)
+                }
                 TxEvent::Response { tx, response, .. } => {
                     if let Some(b) = self.qualify_txs.get(&tx).copied() {
                         if response.status >= 200 {
@@ -236,8 +257,16 @@ impl Core {
                 TxEvent::Terminated { tx } => {
                     self.qualify_txs.remove(&tx);
                 }
-                TxEvent::Cancel { tx, request, invite, .. } => {
-                    if !self.calls.handle_cancel(now, &mut self.tx, tx, invite, request.clone()) {
+                TxEvent::Cancel {
+                    tx,
+                    request,
+                    invite,
+                    ..
+                } => {
+                    if !self
+                        .calls
+                        .handle_cancel(now, &mut self.tx, tx, invite, request.clone())
+                    {
                         self.respond(now, tx, &request, 481, "Call/Transaction Does Not Exist");
                     }
                 }
@@ -245,7 +274,8 @@ impl Core {
                     self.calls.handle_ack(now, &mut self.tx, request);
                 }
                 TxEvent::StrayResponse { flow, response } => {
-                    self.calls.handle_stray_response(now, &mut self.tx, flow, response);
+                    self.calls
+                        .handle_stray_response(now, &mut self.tx, flow, response);
                 }
             }
             self.drain_calls();
@@ -266,18 +296,30 @@ impl Core {
         }
         match req.method {
             Method::Register => {
-                let user = req.to().ok().and_then(|to| to.uri.user.clone()).unwrap_or_default();
+                let user = req
+                    .to()
+                    .ok()
+                    .and_then(|to| to.uri.user.clone())
+                    .unwrap_or_default();
                 let account = self.accounts.get(&user);
-                let resp = self.registrar.handle_register(now, wall_unix, flow, &req, account);
+                let resp = self
+                    .registrar
+                    .handle_register(now, wall_unix, flow, &req, account);
                 match resp.status {
                     200..=299 => {
-                        self.metrics.registrations_ok.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        self.metrics
+                            .registrations_ok
+                            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     }
                     401 if req.headers.get("Authorization").is_some() => {
-                        self.metrics.auth_failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        self.metrics
+                            .auth_failures
+                            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     }
                     403 => {
-                        self.metrics.auth_failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        self.metrics
+                            .auth_failures
+                            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     }
                     _ => {}
                 }
@@ -293,7 +335,10 @@ impl Core {
             Method::Ack => {}
             _ if has_to_tag(&req) => {
                 // In-dialog request: a call leg owns it, or the dialog does not exist.
-                if !self.calls.handle_request(now, &mut self.tx, tx, flow, req.clone()) {
+                if !self
+                    .calls
+                    .handle_request(now, &mut self.tx, tx, flow, req.clone())
+                {
                     self.respond(now, tx, &req, 481, "Call/Transaction Does Not Exist");
                 }
             }
@@ -325,19 +370,27 @@ impl Core {
             return;
         };
         let Some(account) = self.accounts.get(&creds.username) else {
-            self.metrics.auth_failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.metrics
+                .auth_failures
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             self.respond(now, tx, &req, 403, "Forbidden");
             return;
         };
         let password = account.password.clone();
-        match self.registrar.digest_mut().verify(now, "INVITE", &creds, &password) {
+        match self
+            .registrar
+            .digest_mut()
+            .verify(now, "INVITE", &creds, &password)
+        {
             AuthResult::Ok => {}
             AuthResult::Stale => {
                 self.challenge(now, tx, &req, true);
                 return;
             }
             AuthResult::Rejected(_) => {
-                self.metrics.auth_failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                self.metrics
+                    .auth_failures
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 self.respond(now, tx, &req, 403, "Forbidden");
                 return;
             }
@@ -348,7 +401,9 @@ impl Core {
             return;
         };
         if !caller.permits(flow.remote.ip()) {
-            self.metrics.auth_failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.metrics
+                .auth_failures
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             self.respond(now, tx, &req, 403, "Forbidden (permit)");
             return;
         }
@@ -360,7 +415,10 @@ impl Core {
                     .registrar
                     .lookup(&dialled)
                     .filter(|b| b.is_reachable())
-                    .map(|b| ContactTarget { uri: b.uri.clone(), flow: b.flow })
+                    .map(|b| ContactTarget {
+                        uri: b.uri.clone(),
+                        flow: b.flow,
+                    })
                     .collect();
                 Target::Extension(CalleeInfo::from_extension(ext, contacts))
             }
@@ -371,7 +429,8 @@ impl Core {
             settings: CallSettings::from(&config.settings),
             wall_unix_ms: self.wall_ms,
         };
-        self.calls.handle_invite(now, &mut self.tx, tx, flow, req, ctx);
+        self.calls
+            .handle_invite(now, &mut self.tx, tx, flow, req, ctx);
         self.drain_calls();
     }
 
@@ -404,7 +463,11 @@ impl Core {
     fn drain_registrar(&mut self, timing: Option<(Instant, i64)>) {
         while let Some(action) = self.registrar.poll_action() {
             match action {
-                RegistrarAction::Qualify { binding, flow, request } => {
+                RegistrarAction::Qualify {
+                    binding,
+                    flow,
+                    request,
+                } => {
                     if let Some((now, _)) = timing {
                         match self.tx.send_request(now, flow, request) {
                             Ok(h) => {
@@ -449,7 +512,13 @@ fn has_to_tag(req: &Request) -> bool {
 /// (derived from Call-ID and CSeq, so the tag needs no state).
 fn tag_for(resp: &Response) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in resp.headers.get("Call-ID").unwrap_or("").bytes().chain(resp.headers.get("CSeq").unwrap_or("").bytes()) {
+    for b in resp
+        .headers
+        .get("Call-ID")
+        .unwrap_or("")
+        .bytes()
+        .chain(resp.headers.get("CSeq").unwrap_or("").bytes())
+    {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }

@@ -97,7 +97,10 @@ pub struct Engine;
 impl Engine {
     /// Bind the SIP sockets and the RTP pool, restore persisted bindings and start the
     /// engine task.
-    pub async fn start(opts: &EngineOptions, config: Arc<Config>) -> Result<EngineHandle, EngineError> {
+    pub async fn start(
+        opts: &EngineOptions,
+        config: Arc<Config>,
+    ) -> Result<EngineHandle, EngineError> {
         let sockets = SipSockets::bind(opts.sip_bind).await?;
         let pool = PortPool::new(opts.rtp_ports.0, opts.rtp_ports.1)?;
         let mut store = Store::open(&opts.data_dir)?;
@@ -119,7 +122,8 @@ impl Engine {
                 core.restore_binding(t0, wall, snap);
             }
         }
-        let (media, media_events) = MediaState::new(pool, advertised, sockets.local_addr().ip(), metrics.clone());
+        let (media, media_events) =
+            MediaState::new(pool, advertised, sockets.local_addr().ip(), metrics.clone());
         let (config_tx, config_rx) = watch::channel(config);
         let (stop_tx, stop_rx) = oneshot::channel();
         let handle = EngineHandle {
@@ -140,7 +144,15 @@ impl Engine {
             }
             metrics.bindings.store(regs.len() as i64, Ordering::Relaxed);
         }
-        let mut shell = Shell { core, sockets, writer, registrations, metrics, media, events };
+        let mut shell = Shell {
+            core,
+            sockets,
+            writer,
+            registrations,
+            metrics,
+            media,
+            events,
+        };
         shell.drain();
         let done = handle.done.clone();
         tokio::spawn(async move {
@@ -169,7 +181,10 @@ impl EngineHandle {
 
     /// Prometheus text of the engine's counters.
     pub fn metrics_text(&self) -> String {
-        self.metrics.malformed.store(self.sender.stats().malformed.load(Ordering::Relaxed), Ordering::Relaxed);
+        self.metrics.malformed.store(
+            self.sender.stats().malformed.load(Ordering::Relaxed),
+            Ordering::Relaxed,
+        );
         self.metrics.render()
     }
 
@@ -267,13 +282,17 @@ impl Shell {
     fn drain(&mut self) {
         loop {
             self.flush_transmits();
-            let Some(ev) = self.core.poll_event() else { break };
+            let Some(ev) = self.core.poll_event() else {
+                break;
+            };
             match ev {
                 EngineEvent::Registrar(ev) => self.on_registrar_event(ev),
                 EngineEvent::Call(a) => self.on_call_action(a),
             }
         }
-        self.metrics.active_calls.store(self.core.active_calls() as i64, Ordering::Relaxed);
+        self.metrics
+            .active_calls
+            .store(self.core.active_calls() as i64, Ordering::Relaxed);
     }
 
     fn on_call_action(&mut self, action: CallAction) {
@@ -283,10 +302,20 @@ impl Shell {
                 // Answered in the same drain: the core continues the call set-up at once.
                 self.core.handle_media(now(), wall_unix_ms(), call, input);
             }
-            CallAction::StartRelay { call, a_remote, b_remote, rtp_timeout } => {
+            CallAction::StartRelay {
+                call,
+                a_remote,
+                b_remote,
+                rtp_timeout,
+            } => {
                 self.media.start(call, a_remote, b_remote, rtp_timeout);
             }
-            CallAction::UpdateRelay { call, leg, remote, hold } => self.media.update(call, leg, remote, hold),
+            CallAction::UpdateRelay {
+                call,
+                leg,
+                remote,
+                hold,
+            } => self.media.update(call, leg, remote, hold),
             CallAction::ReleaseMedia { call } => self.media.release(call),
             CallAction::Cdr(rec) => {
                 let slot = match rec.disposition {
@@ -335,7 +364,8 @@ impl Shell {
         match ev {
             RegistrarEvent::Registered { binding } => {
                 tracing::debug!(aor = %binding.aor, contact = %binding.contact, "registered");
-                self.events.publish(EventKind::Registered, binding_fields(&binding));
+                self.events
+                    .publish(EventKind::Registered, binding_fields(&binding));
                 regs.insert(key(&binding), info(&binding));
                 self.writer.upsert(&binding);
             }
@@ -344,12 +374,14 @@ impl Shell {
                 self.writer.upsert(&binding);
             }
             RegistrarEvent::Unregistered { binding } => {
-                self.events.publish(EventKind::Unregistered, binding_fields(&binding));
+                self.events
+                    .publish(EventKind::Unregistered, binding_fields(&binding));
                 regs.remove(&key(&binding));
                 self.writer.delete(&binding);
             }
             RegistrarEvent::Expired { binding } => {
-                self.events.publish(EventKind::RegistrationExpired, binding_fields(&binding));
+                self.events
+                    .publish(EventKind::RegistrationExpired, binding_fields(&binding));
                 regs.remove(&key(&binding));
                 self.writer.delete(&binding);
             }
@@ -362,7 +394,9 @@ impl Shell {
                 }
             }
         }
-        self.metrics.bindings.store(regs.len() as i64, Ordering::Relaxed);
+        self.metrics
+            .bindings
+            .store(regs.len() as i64, Ordering::Relaxed);
     }
 }
 
@@ -414,7 +448,10 @@ fn now() -> Instant {
 
 /// Wall-clock Unix milliseconds, for expiry stamps and CDR times.
 fn wall_unix_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -8,7 +8,9 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rotary_media::{PortPair, PortPool, Relay, RelayConfig, RelayEvent, RelayHandle, RelayLeg, Remote};
+use rotary_media::{
+    PortPair, PortPool, Relay, RelayConfig, RelayEvent, RelayHandle, RelayLeg, Remote,
+};
 use tokio::sync::mpsc;
 
 use crate::call::{CallKey, MediaInput, Side};
@@ -40,7 +42,17 @@ impl MediaState {
         metrics: Arc<Metrics>,
     ) -> (MediaState, mpsc::UnboundedReceiver<(CallKey, RelayEvent)>) {
         let (events, rx) = mpsc::unbounded_channel();
-        (MediaState { pool, advertised, bind_ip, slots: HashMap::new(), events, metrics }, rx)
+        (
+            MediaState {
+                pool,
+                advertised,
+                bind_ip,
+                slots: HashMap::new(),
+                events,
+                metrics,
+            },
+            rx,
+        )
     }
 
     /// Reserve two port pairs (caller side, callee side); the answer goes to the core.
@@ -64,11 +76,20 @@ impl MediaState {
     }
 
     /// Start relaying (first time) or point both legs at new remotes.
-    pub(crate) fn start(&mut self, call: CallKey, a_remote: SocketAddr, b_remote: SocketAddr, rtp_timeout: Option<Duration>) {
+    pub(crate) fn start(
+        &mut self,
+        call: CallKey,
+        a_remote: SocketAddr,
+        b_remote: SocketAddr,
+        rtp_timeout: Option<Duration>,
+    ) {
         let remotes = [Remote::from_rtp(a_remote), Remote::from_rtp(b_remote)];
         match self.slots.remove(&call) {
             Some(Slot::Reserved { a, b }) => {
-                let config = RelayConfig { rtp_timeout, ..RelayConfig::default() };
+                let config = RelayConfig {
+                    rtp_timeout,
+                    ..RelayConfig::default()
+                };
                 match Relay::spawn(a, b, [Some(remotes[0]), Some(remotes[1])], config) {
                     Ok((handle, mut events)) => {
                         let tx = self.events.clone();

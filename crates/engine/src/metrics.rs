@@ -8,8 +8,21 @@ use rotary_sip::Method;
 
 /// Methods counted individually; anything else is `other`.
 const METHODS: [&str; 15] = [
-    "INVITE", "ACK", "BYE", "CANCEL", "REGISTER", "OPTIONS", "INFO", "UPDATE", "PRACK",
-    "SUBSCRIBE", "NOTIFY", "REFER", "MESSAGE", "PUBLISH", "other",
+    "INVITE",
+    "ACK",
+    "BYE",
+    "CANCEL",
+    "REGISTER",
+    "OPTIONS",
+    "INFO",
+    "UPDATE",
+    "PRACK",
+    "SUBSCRIBE",
+    "NOTIFY",
+    "REFER",
+    "MESSAGE",
+    "PUBLISH",
+    "other",
 ];
 
 /// Engine counters shared between the engine task and the API.
@@ -42,7 +55,10 @@ pub const DISPOSITIONS: [&str; 4] = ["ANSWERED", "NO ANSWER", "BUSY", "FAILED"];
 impl Metrics {
     /// Count one request received.
     pub fn count_request(&self, method: &Method) {
-        let i = METHODS.iter().position(|m| *m == method.as_str()).unwrap_or(METHODS.len() - 1);
+        let i = METHODS
+            .iter()
+            .position(|m| *m == method.as_str())
+            .unwrap_or(METHODS.len() - 1);
         self.requests[i].fetch_add(1, Ordering::Relaxed);
     }
 
@@ -63,42 +79,103 @@ impl Metrics {
     /// Render in Prometheus text exposition format.
     pub fn render(&self) -> String {
         let mut s = String::with_capacity(2048);
-        let _ = writeln!(s, "# HELP rotary_sip_requests_total SIP requests received, by method.");
+        let _ = writeln!(
+            s,
+            "# HELP rotary_sip_requests_total SIP requests received, by method."
+        );
         let _ = writeln!(s, "# TYPE rotary_sip_requests_total counter");
         for (m, c) in METHODS.iter().zip(&self.requests) {
-            let _ = writeln!(s, "rotary_sip_requests_total{{method=\"{m}\"}} {}", c.load(Ordering::Relaxed));
+            let _ = writeln!(
+                s,
+                "rotary_sip_requests_total{{method=\"{m}\"}} {}",
+                c.load(Ordering::Relaxed)
+            );
         }
         for (name, arr, help) in [
-            ("rotary_sip_responses_sent_total", &self.responses_sent, "SIP responses sent, by class."),
-            ("rotary_sip_responses_received_total", &self.responses_received, "SIP responses received, by class."),
+            (
+                "rotary_sip_responses_sent_total",
+                &self.responses_sent,
+                "SIP responses sent, by class.",
+            ),
+            (
+                "rotary_sip_responses_received_total",
+                &self.responses_received,
+                "SIP responses received, by class.",
+            ),
         ] {
             let _ = writeln!(s, "# HELP {name} {help}");
             let _ = writeln!(s, "# TYPE {name} counter");
             for (i, c) in arr.iter().enumerate() {
-                let _ = writeln!(s, "{name}{{class=\"{}xx\"}} {}", i + 1, c.load(Ordering::Relaxed));
+                let _ = writeln!(
+                    s,
+                    "{name}{{class=\"{}xx\"}} {}",
+                    i + 1,
+                    c.load(Ordering::Relaxed)
+                );
             }
         }
         let gauges = [
-            ("rotary_registrar_bindings", "gauge", "Registered contacts.", self.bindings.load(Ordering::Relaxed)),
-            ("rotary_calls_active", "gauge", "Calls in progress.", self.active_calls.load(Ordering::Relaxed)),
+            (
+                "rotary_registrar_bindings",
+                "gauge",
+                "Registered contacts.",
+                self.bindings.load(Ordering::Relaxed),
+            ),
+            (
+                "rotary_calls_active",
+                "gauge",
+                "Calls in progress.",
+                self.active_calls.load(Ordering::Relaxed),
+            ),
         ];
         for (name, kind, help, v) in gauges {
             let _ = writeln!(s, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}");
         }
         let counters = [
-            ("rotary_auth_failures_total", "Digest authentications refused.", &self.auth_failures),
-            ("rotary_registrations_total", "REGISTER requests accepted.", &self.registrations_ok),
-            ("rotary_sip_malformed_total", "Malformed SIP messages received.", &self.malformed),
-            ("rotary_rtp_relayed_packets_total", "RTP packets relayed (finished calls).", &self.rtp_relayed),
-            ("rotary_rtp_lost_packets_total", "RTP packets lost before the relay (finished calls).", &self.rtp_lost),
+            (
+                "rotary_auth_failures_total",
+                "Digest authentications refused.",
+                &self.auth_failures,
+            ),
+            (
+                "rotary_registrations_total",
+                "REGISTER requests accepted.",
+                &self.registrations_ok,
+            ),
+            (
+                "rotary_sip_malformed_total",
+                "Malformed SIP messages received.",
+                &self.malformed,
+            ),
+            (
+                "rotary_rtp_relayed_packets_total",
+                "RTP packets relayed (finished calls).",
+                &self.rtp_relayed,
+            ),
+            (
+                "rotary_rtp_lost_packets_total",
+                "RTP packets lost before the relay (finished calls).",
+                &self.rtp_lost,
+            ),
         ];
         for (name, help, c) in counters {
-            let _ = writeln!(s, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}", c.load(Ordering::Relaxed));
+            let _ = writeln!(
+                s,
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}",
+                c.load(Ordering::Relaxed)
+            );
         }
-        let _ = writeln!(s, "# HELP rotary_call_attempts_total Finished call attempts, by disposition.");
+        let _ = writeln!(
+            s,
+            "# HELP rotary_call_attempts_total Finished call attempts, by disposition."
+        );
         let _ = writeln!(s, "# TYPE rotary_call_attempts_total counter");
         for (d, c) in DISPOSITIONS.iter().zip(&self.call_attempts) {
-            let _ = writeln!(s, "rotary_call_attempts_total{{disposition=\"{d}\"}} {}", c.load(Ordering::Relaxed));
+            let _ = writeln!(
+                s,
+                "rotary_call_attempts_total{{disposition=\"{d}\"}} {}",
+                c.load(Ordering::Relaxed)
+            );
         }
         s
     }
@@ -122,9 +199,21 @@ mod tests {
         m.count_response_sent(200);
         m.count_response_sent(200);
         let t = m.render();
-        assert!(t.contains("rotary_sip_requests_total{method=\"REGISTER\"} 1"), "{t}");
-        assert!(t.contains("rotary_sip_requests_total{method=\"other\"} 1"), "{t}");
-        assert!(t.contains("rotary_sip_responses_sent_total{class=\"2xx\"} 2"), "{t}");
-        assert!(t.contains("rotary_sip_responses_sent_total{class=\"4xx\"} 1"), "{t}");
+        assert!(
+            t.contains("rotary_sip_requests_total{method=\"REGISTER\"} 1"),
+            "{t}"
+        );
+        assert!(
+            t.contains("rotary_sip_requests_total{method=\"other\"} 1"),
+            "{t}"
+        );
+        assert!(
+            t.contains("rotary_sip_responses_sent_total{class=\"2xx\"} 2"),
+            "{t}"
+        );
+        assert!(
+            t.contains("rotary_sip_responses_sent_total{class=\"4xx\"} 1"),
+            "{t}"
+        );
     }
 }

@@ -35,8 +35,7 @@ impl StoreWriter {
             .spawn(move || {
                 let mut batch = Vec::new();
                 let mut cdrs = Vec::new();
-                loop {
-                    let Ok(first) = rx.recv() else { break };
+                while let Ok(first) = rx.recv() {
                     let mut stop = false;
                     match first {
                         Msg::Change(c) => batch.push(c),
@@ -74,7 +73,9 @@ impl StoreWriter {
     }
 
     pub(crate) fn upsert(&self, b: &BindingSnapshot) {
-        let _ = self.tx.send(Msg::Change(BindingChange::Upsert(to_stored(b))));
+        let _ = self
+            .tx
+            .send(Msg::Change(BindingChange::Upsert(to_stored(b))));
     }
 
     /// Queue a finished call's record; it is committed without waiting for a batch.
@@ -83,7 +84,10 @@ impl StoreWriter {
     }
 
     pub(crate) fn delete(&self, b: &BindingSnapshot) {
-        let _ = self.tx.send(Msg::Change(BindingChange::Delete { aor: b.aor.clone(), contact: b.contact.clone() }));
+        let _ = self.tx.send(Msg::Change(BindingChange::Delete {
+            aor: b.aor.clone(),
+            contact: b.contact.clone(),
+        }));
     }
 
     /// Commit what is queued and wait for the writer to finish.
@@ -121,7 +125,12 @@ pub(crate) fn from_stored(s: &StoredBinding) -> Option<BindingSnapshot> {
     Some(BindingSnapshot {
         aor: s.aor.clone(),
         contact: s.contact.clone(),
-        flow: Flow { transport, local, remote, conn: s.conn.map(rotary_sip::ConnId) },
+        flow: Flow {
+            transport,
+            local,
+            remote,
+            conn: s.conn.map(rotary_sip::ConnId),
+        },
         user_agent: Some(s.user_agent.clone()).filter(|u| !u.is_empty()),
         call_id: s.call_id.clone(),
         cseq: s.cseq,

@@ -52,8 +52,48 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: CdrCommand,
     },
+    /// Global PBX options (ring time, expiry limits, number ranges, …).
+    Settings {
+        /// Settings action.
+        #[command(subcommand)]
+        command: SettingsCommand,
+    },
     /// Check that pbxd is up and ready (GET /healthz, no auth).
     Health,
+}
+
+/// `pbxctl settings …`
+#[derive(Debug, Subcommand)]
+pub(crate) enum SettingsCommand {
+    /// Show every setting.
+    Show,
+    /// Change settings (admin only), e.g. `settings set global_ring_time=45 call_waiting=false`.
+    /// A value is read as JSON when it parses (numbers, true/false), else as text.
+    Set {
+        /// One or more KEY=VALUE pairs.
+        #[arg(required = true, value_name = "KEY=VALUE", value_parser = parse_assignment)]
+        assignments: Vec<(String, Value)>,
+    },
+}
+
+/// Parse `KEY=VALUE`: the value as JSON when it parses (`45`, `false`, `"x"`), else as text
+/// (`100-899`, `pbx.example`).
+fn parse_assignment(arg: &str) -> Result<(String, Value), String> {
+    let Some((key, value)) = arg.split_once('=') else {
+        return Err(format!("expected KEY=VALUE, got {arg:?}"));
+    };
+    let key = key.trim();
+    if key.is_empty() {
+        return Err(format!("missing the key in {arg:?}"));
+    }
+    let value = serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_owned()));
+    Ok((key.to_owned(), value))
+}
+
+/// The JSON body of `PATCH /api/v1/settings` (a repeated key: the last one wins).
+pub(crate) fn settings_body(assignments: &[(String, Value)]) -> Value {
+    let body: Map<String, Value> = assignments.iter().cloned().collect();
+    Value::Object(body)
 }
 
 /// `pbxctl extension …`
@@ -301,6 +341,46 @@ mod tests {
             panic!("wrong command")
         };
         assert_eq!(args.to_body(), json!({"max_contacts":3}));
+    }
+
+    #[test]
+    fn settings_set_reads_json_values_or_text() {
+        let cli = Cli::try_parse_from([
+            "pbxctl",
+            "settings",
+            "set",
+            "global_ring_time=45",
+            "call_waiting=false",
+            "user_extension_range=100-899",
+            "realm=pbx.example",
+            "realm=\"quoted\"",
+            "note=a=b",
+            "empty=",
+        ])
+        .unwrap();
+        let Command::Settings {
+            command: SettingsCommand::Set { assignments },
+        } = cli.command
+        else {
+            panic!("wrong command")
+        };
+        assert_eq!(
+            settings_body(&assignments),
+            json!({"global_ring_time":45,"call_waiting":false,
+                   "user_extension_range":"100-899","realm":"quoted","note":"a=b","empty":""})
+        );
+    }
+
+    #[test]
+    fn settings_set_needs_key_value_pairs() {
+        for args in [
+            &["pbxctl", "settings", "set"][..],
+            &["pbxctl", "settings", "set", "global_ring_time"],
+            &["pbxctl", "settings", "set", "=5"],
+        ] {
+            let err = Cli::try_parse_from(args).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{args:?}");
+        }
     }
 
     #[test]

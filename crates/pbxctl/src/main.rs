@@ -18,7 +18,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{CdrCommand, Cli, Command, ExtensionCommand};
+use crate::cli::{CdrCommand, Cli, Command, ExtensionCommand, SettingsCommand};
 use crate::client::{CliError, Client};
 use crate::output::Out;
 
@@ -50,6 +50,7 @@ fn run(cli: &Cli) -> Result<(), CliError> {
             out.table(&value, output::REGISTRATION_COLUMNS)
         }
         Command::Cdr { command } => cdr(&client, &mut out, command),
+        Command::Settings { command } => settings(&client, &mut out, command),
         Command::Health => {
             let value = client.health()?;
             out.status(&value)
@@ -83,6 +84,18 @@ fn extension(client: &Client, out: &mut Out, command: &ExtensionCommand) -> Resu
             out.record(&value, output::EXTENSION_COLUMNS)
         }
     }
+}
+
+/// `pbxctl settings …`
+fn settings(client: &Client, out: &mut Out, command: &SettingsCommand) -> Result<(), CliError> {
+    let value = match command {
+        SettingsCommand::Show => client.get_json("/api/v1/settings", &[])?,
+        SettingsCommand::Set { assignments } => {
+            let body = cli::settings_body(assignments);
+            client.send_json("PATCH", "/api/v1/settings", &body)?
+        }
+    };
+    out.record(&value, output::SETTINGS_COLUMNS)
 }
 
 /// `pbxctl cdr …`

@@ -41,6 +41,28 @@ pub(crate) const CDR_COLUMNS: &[&str] = &[
     "call_id",
 ];
 
+/// Preferred order of `settings show` (as the API documents them; unknown ones follow).
+pub(crate) const SETTINGS_COLUMNS: &[&str] = &[
+    "realm",
+    "default_expiry",
+    "min_expires",
+    "max_expires",
+    "qualify_interval",
+    "qualify_timeout",
+    "global_ring_time",
+    "call_waiting",
+    "max_concurrent_calls",
+    "rtp_timeout",
+    "digest_algorithms",
+    "user_extension_range",
+    "conference_range",
+    "queue_range",
+    "department_range",
+    "paging_range",
+    "ivr_range",
+    "disa_range",
+];
+
 /// Keys never shown, whatever the server sends.
 const HIDDEN: &[&str] = &["secret", "password", "password_hash"];
 

@@ -76,6 +76,33 @@ async fn csv(headers: HeaderMap) -> axum::response::Response {
     ([("content-type", "text/csv")], "start,answer\n1,2\n").into_response()
 }
 
+async fn settings_show(headers: HeaderMap) -> axum::response::Response {
+    if !authorized(&headers) {
+        return unauthorized();
+    }
+    Json(
+        json!({"call_waiting":true,"global_ring_time":30,"realm":"rotary",
+                "user_extension_range":"100-899"}),
+    )
+    .into_response()
+}
+
+/// Echoes the PATCH body back, or refuses a bad ring time like the real API.
+async fn settings_patch(headers: HeaderMap, body: Bytes) -> axum::response::Response {
+    if !authorized(&headers) {
+        return unauthorized();
+    }
+    let Ok(v) = serde_json::from_slice::<Value>(&body) else {
+        return (StatusCode::BAD_REQUEST, Json(json!({"error":"bad json"}))).into_response();
+    };
+    if v["global_ring_time"] == 1 {
+        let e = json!({"error":"global_ring_time must be between 5 and 600 seconds",
+                       "field":"global_ring_time"});
+        return (StatusCode::BAD_REQUEST, Json(e)).into_response();
+    }
+    Json(v).into_response()
+}
+
 /// Start the fake API on a free port in a background thread; returns its base URL.
 fn server() -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -91,7 +118,8 @@ fn server() -> String {
                 .route("/healthz", get(|| async { Json(json!({"status":"ok"})) }))
                 .route("/api/v1/extensions", get(list).post(create))
                 .route("/api/v1/extensions/{number}", get(show_one).delete(one))
-                .route("/api/v1/cdr.csv", get(csv));
+                .route("/api/v1/cdr.csv", get(csv))
+                .route("/api/v1/settings", get(settings_show).patch(settings_patch));
             let listener = tokio::net::TcpListener::from_std(listener).unwrap();
             axum::serve(listener, app).await.unwrap();
         });
@@ -292,4 +320,62 @@ fn show_prints_fields_in_api_order() {
         text(&out.stdout),
         "number:     101\nname:       Alice\nvoicemail:  yes\ncodecs:     PCMU\nzeta:       1\n"
     );
+}
+
+#[test]
+fn settings_show_lists_in_documented_order() {
+    let url = server();
+    let out = pbxctl(&["--url", &url, "--password", "pw", "settings", "show"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "realm:                 rotary\n\
+         global_ring_time:      30\n\
+         call_waiting:          yes\n\
+         user_extension_range:  100-899\n"
+    );
+}
+
+#[test]
+fn settings_set_sends_typed_values() {
+    let url = server();
+    let out = pbxctl(&[
+        "--url",
+        &url,
+        "--password",
+        "pw",
+        "--json",
+        "settings",
+        "set",
+        "global_ring_time=45",
+        "call_waiting=false",
+        "user_extension_range=100-899",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v,
+        json!({"global_ring_time":45,"call_waiting":false,"user_extension_range":"100-899"})
+    );
+}
+
+#[test]
+fn settings_set_reports_the_bad_field() {
+    let url = server();
+    let out = pbxctl(&[
+        "--url",
+        &url,
+        "--password",
+        "pw",
+        "settings",
+        "set",
+        "global_ring_time=1",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        "error: global_ring_time must be between 5 and 600 seconds (field: global_ring_time)\n"
+    );
+    assert_eq!(pbxctl(&["settings", "set"]).status.code(), Some(2));
+    assert_eq!(pbxctl(&["settings", "set", "realm"]).status.code(), Some(2));
 }

@@ -1,5 +1,6 @@
 //! Test harness: an in-memory store with three users, a fake engine backend that records
-//! every snapshot it is handed, and a helper that sends one request through the router.
+//! every snapshot it is handed (and owns a real event bus), a helper that sends one request
+//! through the router, and one that serves the router on a real socket.
 
 #![allow(dead_code, unreachable_pub)] // Each test binary uses a different part of the harness.
 
@@ -13,6 +14,7 @@ use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use base64::Engine as _;
 use rotary_api::{hash_password, AppState, Backend, RegistrationView};
 use rotary_config::Config;
+use rotary_engine::events::EventBus;
 use rotary_store::{Role, Store, UserRecord};
 use serde_json::Value;
 use tower::ServiceExt;
@@ -29,6 +31,7 @@ pub struct FakeBackend {
     pub changes: Mutex<Vec<Arc<Config>>>,
     pub registrations: Mutex<Vec<RegistrationView>>,
     pub ready: AtomicBool,
+    pub events: Arc<EventBus>,
 }
 
 impl Backend for FakeBackend {
@@ -47,6 +50,9 @@ impl Backend for FakeBackend {
     }
     fn is_ready(&self) -> bool {
         self.ready.load(Ordering::SeqCst)
+    }
+    fn events(&self) -> Arc<EventBus> {
+        Arc::clone(&self.events)
     }
 }
 
@@ -91,6 +97,11 @@ impl Harness {
     /// A store with users `admin`, `oper` (operator) and `alice` (user of 101), and
     /// extension 101 already present.
     pub fn new() -> Harness {
+        Harness::with_bus(EventBus::new())
+    }
+
+    /// Like [`Harness::new`], with a given event bus (e.g. a small history).
+    pub fn with_bus(bus: EventBus) -> Harness {
         let mut store = Store::open_in_memory().unwrap();
         for (name, pw, role, ext) in [
             ("admin", ADMIN_PW, Role::Admin, None),
@@ -120,6 +131,7 @@ impl Harness {
             changes: Mutex::new(Vec::new()),
             registrations: Mutex::new(Vec::new()),
             ready: AtomicBool::new(true),
+            events: Arc::new(bus),
         });
         let store = Arc::new(Mutex::new(store));
         let state = AppState::new(Arc::clone(&store), Arc::clone(&backend) as Arc<dyn Backend>);
@@ -166,6 +178,17 @@ impl Harness {
             req.extensions_mut().insert(ConnectInfo(peer));
         }
         self.send(req).await
+    }
+
+    /// Serve the router on 127.0.0.1 (any free port) with connect info, as pbxd does;
+    /// returns the address. The server lives as long as the test's runtime.
+    pub async fn serve(&self) -> SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = rotary_api::router(self.state.clone())
+            .into_make_service_with_connect_info::<SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        addr
     }
 
     /// Send a prepared request.
