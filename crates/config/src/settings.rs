@@ -271,7 +271,10 @@ impl Settings {
         }
         if self.digest_algorithms.is_empty()
             || self.digest_algorithms.len() > 2
-            || self.digest_algorithms.iter().any(|a| a != "MD5" && a != "SHA-256")
+            || self
+                .digest_algorithms
+                .iter()
+                .any(|a| a != "MD5" && a != "SHA-256")
         {
             issue(
                 "digest_algorithms",

@@ -17,7 +17,10 @@ pub(crate) struct EngineBackend {
 
 impl EngineBackend {
     pub(crate) fn new(engine: EngineHandle) -> Self {
-        EngineBackend { engine, ready: AtomicBool::new(false) }
+        EngineBackend {
+            engine,
+            ready: AtomicBool::new(false),
+        }
     }
 
     pub(crate) fn set_ready(&self) {

@@ -13,13 +13,28 @@ use clap::Parser;
 #[command(name = "pbxd", version, about)]
 struct Cli {
     /// SQLite database, recordings, voicemail, prompts, backups, TLS keys.
-    #[arg(long, env = "PBX_DATA_DIR", default_value = "./rotary-data", value_name = "DIR")]
+    #[arg(
+        long,
+        env = "PBX_DATA_DIR",
+        default_value = "./rotary-data",
+        value_name = "DIR"
+    )]
     data_dir: PathBuf,
     /// SIP over UDP and TCP on this address and port.
-    #[arg(long, env = "PBX_SIP_BIND", default_value = "0.0.0.0:5060", value_name = "ADDR:PORT")]
+    #[arg(
+        long,
+        env = "PBX_SIP_BIND",
+        default_value = "0.0.0.0:5060",
+        value_name = "ADDR:PORT"
+    )]
     sip_bind: SocketAddr,
     /// Admin web GUI, REST API, WebSocket events, /metrics, /healthz.
-    #[arg(long, env = "PBX_HTTP_BIND", default_value = "0.0.0.0:8080", value_name = "ADDR:PORT")]
+    #[arg(
+        long,
+        env = "PBX_HTTP_BIND",
+        default_value = "0.0.0.0:8080",
+        value_name = "ADDR:PORT"
+    )]
     http_bind: SocketAddr,
     /// Inclusive UDP port range for media.
     #[arg(long, env = "PBX_RTP_PORTS", default_value = "10000-20000", value_name = "LOW-HIGH", value_parser = parse_port_range)]
@@ -60,7 +75,11 @@ pub(crate) fn parse() -> Result<Flags, ExitCode> {
         }
         Err(e) => {
             let text = e.to_string();
-            let first = text.lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ");
+            let first = text
+                .lines()
+                .next()
+                .unwrap_or("invalid arguments")
+                .trim_start_matches("error: ");
             let _ = writeln!(std::io::stderr(), "pbxd: {first}");
             Err(ExitCode::from(2))
         }
@@ -68,9 +87,17 @@ pub(crate) fn parse() -> Result<Flags, ExitCode> {
 }
 
 fn parse_port_range(s: &str) -> Result<(u16, u16), String> {
-    let (lo, hi) = s.split_once('-').ok_or("expected LOW-HIGH, e.g. 10000-20000")?;
-    let lo: u16 = lo.trim().parse().map_err(|_| format!("bad low port {lo:?}"))?;
-    let hi: u16 = hi.trim().parse().map_err(|_| format!("bad high port {hi:?}"))?;
+    let (lo, hi) = s
+        .split_once('-')
+        .ok_or("expected LOW-HIGH, e.g. 10000-20000")?;
+    let lo: u16 = lo
+        .trim()
+        .parse()
+        .map_err(|_| format!("bad low port {lo:?}"))?;
+    let hi: u16 = hi
+        .trim()
+        .parse()
+        .map_err(|_| format!("bad high port {hi:?}"))?;
     if lo == 0 || lo > hi {
         return Err("LOW must be 1..=HIGH".into());
     }

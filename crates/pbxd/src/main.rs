@@ -26,7 +26,10 @@ fn main() -> ExitCode {
         Err(code) => return code,
     };
     init_logging(&flags);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => return fail(&format!("cannot start runtime: {e}")),
     };
@@ -44,7 +47,8 @@ fn fail(msg: &str) -> ExitCode {
 
 async fn run(flags: Flags) -> anyhow::Result<()> {
     prepare_data_dir(&flags.data_dir)?;
-    let mut store = Store::open(&flags.data_dir).with_context(|| format!("data dir {}", flags.data_dir.display()))?;
+    let mut store = Store::open(&flags.data_dir)
+        .with_context(|| format!("data dir {}", flags.data_dir.display()))?;
     ensure_admin(&mut store, &flags.data_dir)?;
     let config = Arc::new(store.load_config().context("loading configuration")?);
 
@@ -52,15 +56,22 @@ async fn run(flags: Flags) -> anyhow::Result<()> {
     let http = tokio::net::TcpListener::bind(flags.http_bind)
         .await
         .map_err(|e| anyhow::anyhow!("--http-bind {}: {}", flags.http_bind, describe_io(&e)))?;
-    let opts = EngineOptions { sip_bind: flags.sip_bind, rtp_ports: flags.rtp_ports, data_dir: flags.data_dir.clone() };
+    let opts = EngineOptions {
+        sip_bind: flags.sip_bind,
+        rtp_ports: flags.rtp_ports,
+        data_dir: flags.data_dir.clone(),
+    };
     let engine = Engine::start(&opts, config).await.map_err(|e| match e {
-        rotary_engine::EngineError::Transport(t) => anyhow::anyhow!("--sip-bind {}: {}", flags.sip_bind, describe_transport(&t)),
+        rotary_engine::EngineError::Transport(t) => {
+            anyhow::anyhow!("--sip-bind {}: {}", flags.sip_bind, describe_transport(&t))
+        }
         other => anyhow::anyhow!("{other}"),
     })?;
 
     let backend = Arc::new(backend::EngineBackend::new(engine.clone()));
     let state = rotary_api::AppState::new(Arc::new(Mutex::new(store)), backend.clone());
-    let app = rotary_api::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let app =
+        rotary_api::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let (stop_http_tx, stop_http_rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(async move {
         let _ = axum::serve(http, app)
@@ -84,9 +95,11 @@ async fn run(flags: Flags) -> anyhow::Result<()> {
 
 /// Create the data dir and prove it is writable before anything else touches it.
 fn prepare_data_dir(dir: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("data dir {}: cannot create: {}", dir.display(), e))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| anyhow::anyhow!("data dir {}: cannot create: {}", dir.display(), e))?;
     let probe = dir.join(".write-test");
-    std::fs::write(&probe, b"ok").map_err(|e| anyhow::anyhow!("data dir {}: not writable: {}", dir.display(), e))?;
+    std::fs::write(&probe, b"ok")
+        .map_err(|e| anyhow::anyhow!("data dir {}: not writable: {}", dir.display(), e))?;
     let _ = std::fs::remove_file(probe);
     Ok(())
 }
@@ -111,7 +124,8 @@ fn ensure_admin(store: &mut Store, dir: &Path) -> anyhow::Result<()> {
         .context("creating the admin user")?;
     if generated {
         let path = dir.join("initial-admin-password");
-        write_private(&path, &format!("{password}\n")).with_context(|| format!("writing {}", path.display()))?;
+        write_private(&path, &format!("{password}\n"))
+            .with_context(|| format!("writing {}", path.display()))?;
         tracing::warn!(file = %path.display(), "generated admin password (shown once): {password}");
     }
     Ok(())
@@ -119,7 +133,12 @@ fn ensure_admin(store: &mut Store, dir: &Path) -> anyhow::Result<()> {
 
 fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
     f.write_all(text.as_bytes())
 }
 
@@ -127,7 +146,9 @@ fn random_password() -> String {
     use rand::Rng;
     const CHARS: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
     let mut rng = rand::thread_rng();
-    (0..20).map(|_| CHARS[rng.gen_range(0..CHARS.len())] as char).collect()
+    (0..20)
+        .map(|_| CHARS[rng.gen_range(0..CHARS.len())] as char)
+        .collect()
 }
 
 fn describe_io(e: &std::io::Error) -> String {
@@ -141,7 +162,9 @@ fn describe_io(e: &std::io::Error) -> String {
 
 fn describe_transport(e: &rotary_transport::TransportError) -> String {
     match e {
-        rotary_transport::TransportError::Bind { proto, source, .. } => format!("{proto}: {}", describe_io(source)),
+        rotary_transport::TransportError::Bind { proto, source, .. } => {
+            format!("{proto}: {}", describe_io(source))
+        }
         other => other.to_string(),
     }
 }
@@ -150,8 +173,12 @@ fn init_logging(flags: &Flags) {
     let filter = std::env::var("RUST_LOG")
         .ok()
         .and_then(|v| tracing_subscriber::EnvFilter::try_new(v).ok())
-        .unwrap_or_else(|| tracing_subscriber::EnvFilter::new(format!("{},hyper=warn,tower=warn", flags.log_level)));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+        .unwrap_or_else(|| {
+            tracing_subscriber::EnvFilter::new(format!("{},hyper=warn,tower=warn", flags.log_level))
+        });
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if flags.json_logs {
         builder.json().init();
     } else {
@@ -161,7 +188,10 @@ fn init_logging(flags: &Flags) {
 
 async fn wait_for_signal() {
     use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
         std::future::pending::<()>().await;
         return;
     };

@@ -67,7 +67,10 @@ impl RegistrarConfig {
             nonce_lifetime: Duration::from_secs(300),
             qualify_timeout: Duration::from_secs(5),
             secret,
-            digest_algorithms: vec![rotary_sip::auth::Algorithm::Md5, rotary_sip::auth::Algorithm::Sha256],
+            digest_algorithms: vec![
+                rotary_sip::auth::Algorithm::Md5,
+                rotary_sip::auth::Algorithm::Sha256,
+            ],
             rng_seed: u64::from_le_bytes(seed) ^ 0x5deb_ee5e_ed00_0001,
         }
     }

@@ -98,9 +98,19 @@ impl SipSockets {
             conns: Mutex::new(HashMap::new()),
             inbound: tcp_tx,
         });
-        let sender = SipSender { udp: udp.clone(), stats, shared };
+        let sender = SipSender {
+            udp: udp.clone(),
+            stats,
+            shared,
+        };
         tokio::spawn(tcp::accept_loop(listener, sender.clone()));
-        Ok(SipSockets { udp, local, tcp_rx, sender, buf: vec![0; MAX_MESSAGE + 1] })
+        Ok(SipSockets {
+            udp,
+            local,
+            tcp_rx,
+            sender,
+            buf: vec![0; MAX_MESSAGE + 1],
+        })
     }
 
     /// The address both listeners are bound to.
@@ -139,7 +149,12 @@ impl SipSockets {
         loop {
             match self.udp.try_recv_from(&mut self.buf) {
                 Ok((len, remote)) => {
-                    let flow = Flow { transport: FlowTransport::Udp, local: self.local, remote, conn: None };
+                    let flow = Flow {
+                        transport: FlowTransport::Udp,
+                        local: self.local,
+                        remote,
+                        conn: None,
+                    };
                     if len > MAX_MESSAGE {
                         continue;
                     }
@@ -205,7 +220,10 @@ impl SipSender {
                     self.stats.malformed.fetch_add(1, Ordering::Relaxed);
                     tracing::debug!(%flow, error = %e, "malformed SIP message");
                     if let Some(reply) = e.reply() {
-                        self.send(Transmit { flow, bytes: reply.to_bytes() });
+                        self.send(Transmit {
+                            flow,
+                            bytes: reply.to_bytes(),
+                        });
                     }
                 }
                 None
@@ -224,12 +242,26 @@ async fn bind_pair(addr: SocketAddr) -> Result<(UdpSocket, TcpListener), Transpo
     for _ in 0..16 {
         let udp = UdpSocket::bind(addr)
             .await
-            .map_err(|source| TransportError::Bind { proto: "udp", addr, source })?;
-        let bound = udp.local_addr().map_err(|source| TransportError::Bind { proto: "udp", addr, source })?;
+            .map_err(|source| TransportError::Bind {
+                proto: "udp",
+                addr,
+                source,
+            })?;
+        let bound = udp.local_addr().map_err(|source| TransportError::Bind {
+            proto: "udp",
+            addr,
+            source,
+        })?;
         match TcpListener::bind(bound).await {
             Ok(l) => return Ok((udp, l)),
             Err(source) if addr.port() == 0 => last = Some(source),
-            Err(source) => return Err(TransportError::Bind { proto: "tcp", addr, source }),
+            Err(source) => {
+                return Err(TransportError::Bind {
+                    proto: "tcp",
+                    addr,
+                    source,
+                })
+            }
         }
     }
     Err(TransportError::Bind {

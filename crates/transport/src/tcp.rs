@@ -85,7 +85,12 @@ async fn register(
     }
     lock(&shared.conns).insert(id, Conn { remote, tx });
     tokio::spawn(write_loop(wr, rx));
-    let flow = Flow { transport: FlowTransport::Tcp, local: shared.local, remote, conn: Some(id) };
+    let flow = Flow {
+        transport: FlowTransport::Tcp,
+        local: shared.local,
+        remote,
+        conn: Some(id),
+    };
     let sender = sender.clone();
     tokio::spawn(async move {
         read_loop(&mut rd, flow, &sender).await;
@@ -127,7 +132,10 @@ async fn read_loop(rd: &mut tokio::net::tcp::OwnedReadHalf, flow: Flow, sender: 
                     sender.stats.malformed.fetch_add(1, Ordering::Relaxed);
                     tracing::debug!(%flow, error = %e, "closing unframeable SIP TCP stream");
                     if let Some(reply) = e.reply() {
-                        sender.send(rotary_sip::Transmit { flow, bytes: reply.to_bytes() });
+                        sender.send(rotary_sip::Transmit {
+                            flow,
+                            bytes: reply.to_bytes(),
+                        });
                     }
                     return;
                 }
