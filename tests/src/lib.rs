@@ -60,7 +60,11 @@ pub fn binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("current exe");
     let target = exe.ancestors().nth(3).expect("target dir").to_path_buf();
     let p = target.join("release").join(name);
-    assert!(p.exists(), "{} not built: run `cargo build --release` first (or ./test.sh)", p.display());
+    assert!(
+        p.exists(),
+        "{} not built: run `cargo build --release` first (or ./test.sh)",
+        p.display()
+    );
     p
 }
 
@@ -83,7 +87,12 @@ impl Pbxd {
     }
 
     /// Start on given ports with extra flags.
-    pub fn start_with(data_dir: &Path, sip_port: u16, http_port: u16, extra: &[&str]) -> Result<Pbxd> {
+    pub fn start_with(
+        data_dir: &Path,
+        sip_port: u16,
+        http_port: u16,
+        extra: &[&str],
+    ) -> Result<Pbxd> {
         let mut child = Command::new(binary("pbxd"))
             .arg("--data-dir")
             .arg(data_dir)
@@ -99,8 +108,14 @@ impl Pbxd {
             .context("spawn pbxd")?;
         let (tx, rx) = mpsc::channel();
         for stream in [
-            child.stdout.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
-            child.stderr.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+            child
+                .stdout
+                .take()
+                .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+            child
+                .stderr
+                .take()
+                .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
         ]
         .into_iter()
         .flatten()
@@ -144,10 +159,16 @@ impl Pbxd {
                 Err(_) => {
                     if let Some(c) = self.child.as_mut() {
                         if let Ok(Some(st)) = c.try_wait() {
-                            bail!("pbxd exited ({st}) before logging {needle:?}:\n{}", self.log_lines.join("\n"));
+                            bail!(
+                                "pbxd exited ({st}) before logging {needle:?}:\n{}",
+                                self.log_lines.join("\n")
+                            );
                         }
                     }
-                    bail!("pbxd did not log {needle:?} in {limit:?}:\n{}", self.log_lines.join("\n"));
+                    bail!(
+                        "pbxd did not log {needle:?} in {limit:?}:\n{}",
+                        self.log_lines.join("\n")
+                    );
                 }
             }
         }
@@ -164,7 +185,12 @@ impl Pbxd {
     }
 
     /// Authenticated API request with a JSON body; returns (status, body).
-    pub fn api(&self, method: &str, path: &str, body: Option<serde_json::Value>) -> (u16, serde_json::Value) {
+    pub fn api(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
         let auth = format!("Basic {}", basic("admin", ADMIN_PASSWORD));
         let req = ureq::request(method, &format!("{}{}", self.url(), path))
             .set("Authorization", &auth)
@@ -180,7 +206,10 @@ impl Pbxd {
         };
         let status = resp.status();
         let text = resp.into_string().unwrap_or_default();
-        (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+        )
     }
 
     /// Create an extension through the API; panics unless 201.
@@ -204,7 +233,9 @@ impl Pbxd {
 
     /// Send SIGTERM and wait (bounded) for exit; returns the exit code.
     pub fn terminate(&mut self) -> Result<Option<i32>> {
-        let Some(mut child) = self.child.take() else { return Ok(None) };
+        let Some(mut child) = self.child.take() else {
+            return Ok(None);
+        };
         let pid = child.id().to_string();
         Command::new("kill").args(["-TERM", &pid]).status()?;
         let end = Instant::now() + Duration::from_secs(10);
@@ -240,7 +271,9 @@ pub fn basic(user: &str, pass: &str) -> String {
     let b = s.as_bytes();
     let mut out = String::new();
     for c in b.chunks(3) {
-        let n = (u32::from(c[0]) << 16) | (u32::from(*c.get(1).unwrap_or(&0)) << 8) | u32::from(*c.get(2).unwrap_or(&0));
+        let n = (u32::from(c[0]) << 16)
+            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*c.get(2).unwrap_or(&0));
         for i in 0..4 {
             if i <= c.len() {
                 out.push(T[((n >> (18 - 6 * i)) & 63) as usize] as char);
@@ -263,12 +296,20 @@ pub struct SippRun {
 
 /// Path of a scenario file in `tests/scenarios`.
 pub fn scenario(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(name)
 }
 
 /// Run SIPp against `target` with a scenario, a CSV of users and extra args, in its own temp
 /// dir, bounded by `-timeout`. `csv_lines` are the lines after the `SEQUENTIAL` header.
-pub fn sipp(target: &str, scenario_name: &str, csv_lines: &[String], local_port: u16, extra: &[&str]) -> SippRun {
+pub fn sipp(
+    target: &str,
+    scenario_name: &str,
+    csv_lines: &[String],
+    local_port: u16,
+    extra: &[&str],
+) -> SippRun {
     let dir = TempDir::new("sipp");
     let csv = dir.0.join("users.csv");
     let mut text = String::from("SEQUENTIAL\n");
@@ -283,7 +324,17 @@ pub fn sipp(target: &str, scenario_name: &str, csv_lines: &[String], local_port:
         .arg(scenario(scenario_name))
         .arg("-inf")
         .arg(&csv)
-        .args(["-i", "127.0.0.1", "-p", &port, "-nostdin", "-trace_err", "-timeout", "30s", "-timeout_error"])
+        .args([
+            "-i",
+            "127.0.0.1",
+            "-p",
+            &port,
+            "-nostdin",
+            "-trace_err",
+            "-timeout",
+            "30s",
+            "-timeout_error",
+        ])
         .args(extra)
         .current_dir(&dir.0)
         .output()
@@ -297,7 +348,10 @@ pub fn sipp(target: &str, scenario_name: &str, csv_lines: &[String], local_port:
             }
         }
     }
-    SippRun { code: out.status.code().unwrap_or(-1), output }
+    SippRun {
+        code: out.status.code().unwrap_or(-1),
+        output,
+    }
 }
 
 /// A CSV line for the registration scenarios: `user;[authentication ...];expires`.

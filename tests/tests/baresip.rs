@@ -71,7 +71,9 @@ fn phone(root: &Path, ext: &str, pbx: &str, tone_hz: f64, rtp_base: u16, answer:
     );
     std::fs::write(dir.join("config"), config).expect("config");
     let auto = if answer { ";answermode=auto" } else { "" };
-    let account = format!("<sip:{ext}@{pbx}>;auth_user={ext};auth_pass={SECRET};regint=60;audio_codecs=PCMU{auto}\n");
+    let account = format!(
+        "<sip:{ext}@{pbx}>;auth_user={ext};auth_pass={SECRET};regint=60;audio_codecs=PCMU{auto}\n"
+    );
     std::fs::write(dir.join("accounts"), account).expect("accounts");
     std::fs::write(dir.join("contacts"), "").expect("contacts");
     let child = Command::new("baresip")
@@ -96,8 +98,10 @@ fn command(port: u16, cmd: &str, params: &str) -> String {
         }
     };
     let body = json!({"command": cmd, "params": params, "token": "t"}).to_string();
-    s.write_all(format!("{}:{},", body.len(), body).as_bytes()).expect("send");
-    s.set_read_timeout(Some(Duration::from_millis(1500))).expect("timeout");
+    s.write_all(format!("{}:{},", body.len(), body).as_bytes())
+        .expect("send");
+    s.set_read_timeout(Some(Duration::from_millis(1500)))
+        .expect("timeout");
     let mut buf = vec![0u8; 65536];
     let n = s.read(&mut buf).unwrap_or(0);
     String::from_utf8_lossy(&buf[..n]).into_owned()
@@ -112,7 +116,12 @@ fn read_wav(path: &Path) -> (u32, Vec<i16>) {
         let len = u32::from_le_bytes([b[i + 4], b[i + 5], b[i + 6], b[i + 7]]) as usize;
         if &b[i..i + 4] == b"data" {
             let data = &b[i + 8..(i + 8 + len).min(b.len())];
-            return (rate, data.chunks_exact(2).map(|c| i16::from_le_bytes([c[0], c[1]])).collect());
+            return (
+                rate,
+                data.chunks_exact(2)
+                    .map(|c| i16::from_le_bytes([c[0], c[1]]))
+                    .collect(),
+            );
         }
         i += 8 + len;
     }
@@ -123,8 +132,15 @@ fn read_wav(path: &Path) -> (u32, Vec<i16>) {
 /// and the number of seconds of sound in the file.
 fn analyse(path: &Path) -> (f64, f64) {
     let (rate, x) = read_wav(path);
-    let loud: Vec<usize> = x.iter().enumerate().filter(|(_, v)| v.unsigned_abs() > 300).map(|(i, _)| i).collect();
-    let Some(&first) = loud.first() else { return (0.0, 0.0) };
+    let loud: Vec<usize> = x
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.unsigned_abs() > 300)
+        .map(|(i, _)| i)
+        .collect();
+    let Some(&first) = loud.first() else {
+        return (0.0, 0.0);
+    };
     let last = *loud.last().unwrap_or(&first);
     let seg = &x[first..(first + rate as usize).min(x.len())];
     let mut best = (0.0f64, 0.0f64);
@@ -165,7 +181,11 @@ fn tone_crosses_pbxd_both_ways_between_two_baresip_phones() {
     let b = phone(&dir.0, "302", &pbx, 440.0, 42100, true);
     let end = Instant::now() + Duration::from_secs(20);
     while d.registrations().len() < 2 {
-        assert!(Instant::now() < end, "both phones register: {:?}", d.registrations());
+        assert!(
+            Instant::now() < end,
+            "both phones register: {:?}",
+            d.registrations()
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
     let reply = command(a.ctrl, "dial", &format!("sip:302@{pbx}"));
@@ -182,8 +202,14 @@ fn tone_crosses_pbxd_both_ways_between_two_baresip_phones() {
     let heard_by_a = recording(&a.dir).expect("caller recorded the call");
     let (fb, secs_b) = analyse(&heard_by_b);
     let (fa, secs_a) = analyse(&heard_by_a);
-    assert!((fb - 1000.0).abs() < 20.0, "callee heard {fb:.0} Hz, expected 1000 Hz");
-    assert!((fa - 440.0).abs() < 10.0, "caller heard {fa:.0} Hz, expected 440 Hz");
+    assert!(
+        (fb - 1000.0).abs() < 20.0,
+        "callee heard {fb:.0} Hz, expected 1000 Hz"
+    );
+    assert!(
+        (fa - 440.0).abs() < 10.0,
+        "caller heard {fa:.0} Hz, expected 440 Hz"
+    );
     assert!(secs_b > 2.5, "callee heard only {secs_b:.1} s of tone");
     assert!(secs_a > 2.5, "caller heard only {secs_a:.1} s of tone");
     let (st, cdr) = d.api("GET", "/api/v1/cdr?limit=1", None);

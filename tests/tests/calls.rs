@@ -27,7 +27,13 @@ fn site(callee_extra: serde_json::Value) -> (Site, u16) {
     }
     d.add_extension("202", SECRET, extra);
     let port = free_port();
-    let r = sipp(&d.sip_addr(), "reg_auth.xml", &[reg_line("202", SECRET, 600)], port, &["-m", "1"]);
+    let r = sipp(
+        &d.sip_addr(),
+        "reg_auth.xml",
+        &[reg_line("202", SECRET, 600)],
+        port,
+        &["-m", "1"],
+    );
     assert_eq!(r.code, 0, "callee registers: {}", r.output);
     (Site { _dir: dir, d }, port)
 }
@@ -36,14 +42,22 @@ fn site(callee_extra: serde_json::Value) -> (Site, u16) {
 fn callee(s: &Site, scenario: &str, port: u16) -> JoinHandle<SippRun> {
     let target = s.d.sip_addr();
     let scenario = scenario.to_string();
-    let h = std::thread::spawn(move || sipp(&target, &scenario, &["x".to_string()], port, &["-m", "1"]));
+    let h = std::thread::spawn(move || {
+        sipp(&target, &scenario, &["x".to_string()], port, &["-m", "1"])
+    });
     wait_udp_bound(port);
     h
 }
 
 fn call(s: &Site, scenario: &str, to: &str) -> SippRun {
     let line = format!("201;[authentication username=201 password={SECRET}]");
-    sipp(&s.d.sip_addr(), scenario, &[line], free_port(), &["-m", "1", "-s", to])
+    sipp(
+        &s.d.sip_addr(),
+        scenario,
+        &[line],
+        free_port(),
+        &["-m", "1", "-s", to],
+    )
 }
 
 fn last_cdr(s: &Site) -> serde_json::Value {
@@ -74,7 +88,12 @@ fn answered_call_then_caller_hangs_up() {
     let (st, csv) = s.d.api("GET", "/api/v1/cdr.csv", None);
     assert_eq!(st, 200);
     let csv = csv.as_str().unwrap_or("").to_string();
-    assert!(csv.starts_with("start,answer,end,caller,callee,duration,billsec,disposition,trunk,call_id,recording"), "{csv}");
+    assert!(
+        csv.starts_with(
+            "start,answer,end,caller,callee,duration,billsec,disposition,trunk,call_id,recording"
+        ),
+        "{csv}"
+    );
     assert!(csv.contains("ANSWERED"), "{csv}");
 }
 
@@ -116,7 +135,11 @@ fn caller_cancel_ends_in_487_and_cancels_the_callee() {
 #[test]
 fn no_answer_within_ring_time_gives_480() {
     let (s, port) = site(json!({}));
-    let (st, v) = s.d.api("PATCH", "/api/v1/settings", Some(json!({"global_ring_time": 3})));
+    let (st, v) = s.d.api(
+        "PATCH",
+        "/api/v1/settings",
+        Some(json!({"global_ring_time": 3})),
+    );
     assert_eq!(st, 200, "{v}");
     let uas = callee(&s, "uas_ring.xml", port);
     let r = call(&s, "call_uac_480.xml", "202");
@@ -163,6 +186,12 @@ fn no_common_codec_gives_488() {
 fn wrong_password_on_invite_never_rings() {
     let (s, _port) = site(json!({}));
     let line = "201;[authentication username=201 password=Not-the-1]".to_string();
-    let r = sipp(&s.d.sip_addr(), "call_uac_403.xml", &[line], free_port(), &["-m", "1", "-s", "202"]);
+    let r = sipp(
+        &s.d.sip_addr(),
+        "call_uac_403.xml",
+        &[line],
+        free_port(),
+        &["-m", "1", "-s", "202"],
+    );
     assert_eq!(r.code, 0, "caller: {}", r.output);
 }

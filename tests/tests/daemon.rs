@@ -22,7 +22,11 @@ fn run_pbxd(args: &[&str], data_dir: &std::path::Path) -> std::process::Output {
 
 fn one_line_error(out: &std::process::Output) -> String {
     let err = String::from_utf8_lossy(&out.stderr).trim().to_string();
-    assert_eq!(out.status.code(), Some(2), "exit status 2 expected, stderr: {err}");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "exit status 2 expected, stderr: {err}"
+    );
     assert!(!err.contains("panicked"), "no panic: {err}");
     assert_eq!(err.lines().count(), 1, "one line: {err}");
     err
@@ -46,17 +50,26 @@ fn port_in_use_exits_2() {
     let dir2 = TempDir::new("inuse2");
     let sip = format!("127.0.0.1:{}", d.sip_port);
     let http = format!("127.0.0.1:{}", free_port());
-    let err = one_line_error(&run_pbxd(&["--sip-bind", &sip, "--http-bind", &http], &dir2.0));
+    let err = one_line_error(&run_pbxd(
+        &["--sip-bind", &sip, "--http-bind", &http],
+        &dir2.0,
+    ));
     assert!(err.to_lowercase().contains("address in use"), "{err}");
     let sip = format!("127.0.0.1:{}", free_port());
     let http = format!("127.0.0.1:{}", d.http_port);
-    let err = one_line_error(&run_pbxd(&["--sip-bind", &sip, "--http-bind", &http], &dir2.0));
+    let err = one_line_error(&run_pbxd(
+        &["--sip-bind", &sip, "--http-bind", &http],
+        &dir2.0,
+    ));
     assert!(err.to_lowercase().contains("address in use"), "{err}");
 }
 
 #[test]
 fn unwritable_data_dir_exits_2() {
-    let err = one_line_error(&run_pbxd(&[], std::path::Path::new("/proc/rotary-cannot-write-here")));
+    let err = one_line_error(&run_pbxd(
+        &[],
+        std::path::Path::new("/proc/rotary-cannot-write-here"),
+    ));
     assert!(err.contains("data"), "{err}");
 }
 
@@ -64,9 +77,17 @@ fn unwritable_data_dir_exits_2() {
 fn ready_health_and_sigterm() {
     let dir = TempDir::new("ready");
     let mut d = Pbxd::start(&dir.0).expect("starts");
-    let body = ureq::get(&format!("{}/healthz", d.url())).call().expect("healthz").into_string().unwrap_or_default();
+    let body = ureq::get(&format!("{}/healthz", d.url()))
+        .call()
+        .expect("healthz")
+        .into_string()
+        .unwrap_or_default();
     assert!(body.contains("ok"), "{body}");
-    let metrics = ureq::get(&format!("{}/metrics", d.url())).call().expect("metrics").into_string().unwrap_or_default();
+    let metrics = ureq::get(&format!("{}/metrics", d.url()))
+        .call()
+        .expect("metrics")
+        .into_string()
+        .unwrap_or_default();
     assert!(metrics.contains("rotary_"), "{metrics}");
     let t = Instant::now();
     assert_eq!(d.terminate().expect("exits"), Some(0));
@@ -81,7 +102,12 @@ fn generated_admin_password_is_written_once_and_works() {
     let mut child = Command::new(binary("pbxd"))
         .arg("--data-dir")
         .arg(&dir.0)
-        .args(["--sip-bind", &format!("127.0.0.1:{sip}"), "--http-bind", &format!("127.0.0.1:{http}")])
+        .args([
+            "--sip-bind",
+            &format!("127.0.0.1:{sip}"),
+            "--http-bind",
+            &format!("127.0.0.1:{http}"),
+        ])
         .env_remove("PBX_ADMIN_PASSWORD")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -94,7 +120,13 @@ fn generated_admin_password_is_written_once_and_works() {
         if let Ok(pw) = std::fs::read_to_string(&file) {
             let pw = pw.trim().to_string();
             let url = format!("http://127.0.0.1:{http}/api/v1/extensions");
-            if let Ok(r) = ureq::get(&url).set("Authorization", &format!("Basic {}", rotary_e2e::basic("admin", &pw))).call() {
+            if let Ok(r) = ureq::get(&url)
+                .set(
+                    "Authorization",
+                    &format!("Basic {}", rotary_e2e::basic("admin", &pw)),
+                )
+                .call()
+            {
                 assert_eq!(r.status(), 200);
                 ok = true;
                 break;
@@ -110,7 +142,13 @@ fn generated_admin_password_is_written_once_and_works() {
     assert_eq!(mode, 0o600);
     // A guessable default does not work.
     let url = format!("http://127.0.0.1:{http}/api/v1/extensions");
-    assert!(ureq::get(&url).set("Authorization", &format!("Basic {}", rotary_e2e::basic("admin", "admin"))).call().is_err());
+    assert!(ureq::get(&url)
+        .set(
+            "Authorization",
+            &format!("Basic {}", rotary_e2e::basic("admin", "admin"))
+        )
+        .call()
+        .is_err());
 }
 
 #[test]
@@ -119,7 +157,8 @@ fn garbage_flood_does_not_stop_good_registers() {
     let d = Pbxd::start(&dir.0).expect("starts");
     d.add_extension("120", "Green77leaf", json!({}));
     let sock = UdpSocket::bind("127.0.0.1:0").expect("bind");
-    sock.set_read_timeout(Some(Duration::from_millis(500))).expect("timeout");
+    sock.set_read_timeout(Some(Duration::from_millis(500)))
+        .expect("timeout");
     let target = d.sip_addr();
     // A request with a broken CSeq must be answered 400 (it can be answered).
     let bad = "REGISTER sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKx1\r\nFrom: <sip:1@x>;tag=1\r\nTo: <sip:1@x>\r\nCall-ID: g1\r\nCSeq: notanumber REGISTER\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
@@ -135,13 +174,21 @@ fn garbage_flood_does_not_stop_good_registers() {
         x ^= x >> 7;
         x ^= x << 17;
         let len = (x % 1400) as usize + 1;
-        let mut pkt: Vec<u8> = (0..len).map(|j| (x.rotate_left(j as u32 % 64) & 0xff) as u8).collect();
+        let mut pkt: Vec<u8> = (0..len)
+            .map(|j| (x.rotate_left(j as u32 % 64) & 0xff) as u8)
+            .collect();
         if i % 3 == 0 {
             pkt = bad.as_bytes()[..(x as usize % bad.len())].to_vec();
         }
         let _ = sock.send_to(&pkt, &target);
     }
-    let r = sipp(&target, "reg_auth.xml", &[reg_line("120", "Green77leaf", 600)], free_port(), &["-m", "1"]);
+    let r = sipp(
+        &target,
+        "reg_auth.xml",
+        &[reg_line("120", "Green77leaf", 600)],
+        free_port(),
+        &["-m", "1"],
+    );
     assert_eq!(r.code, 0, "{}", r.output);
     let (st, _) = d.api("GET", "/api/v1/extensions", None);
     assert_eq!(st, 200);
