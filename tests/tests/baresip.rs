@@ -216,3 +216,42 @@ fn tone_crosses_pbxd_both_ways_between_two_baresip_phones() {
     assert_eq!(st, 200);
     assert_eq!(cdr[0]["disposition"], "ANSWERED", "{cdr}");
 }
+
+#[test]
+fn killed_phone_ends_the_call_by_rtp_timeout() {
+    let dir = TempDir::new("baresip-kill");
+    let d = Pbxd::start(&dir.0).expect("pbxd starts");
+    let (st, v) = d.api("PATCH", "/api/v1/settings", Some(json!({"rtp_timeout": 5})));
+    assert_eq!(st, 200, "{v}");
+    d.add_extension("311", SECRET, json!({"codecs": ["PCMU"]}));
+    d.add_extension("312", SECRET, json!({"codecs": ["PCMU"]}));
+    let pbx = d.sip_addr();
+    let a = phone(&dir.0, "311", &pbx, 1000.0, 42200, false);
+    let mut b = phone(&dir.0, "312", &pbx, 440.0, 42300, true);
+    let end = Instant::now() + Duration::from_secs(20);
+    while d.registrations().len() < 2 {
+        assert!(Instant::now() < end, "both phones register");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let reply = command(a.ctrl, "dial", &format!("sip:312@{pbx}"));
+    assert!(reply.contains("\"ok\":true"), "dial: {reply}");
+    std::thread::sleep(Duration::from_secs(2));
+    // The callee loses power: no BYE, no more RTP.
+    let _ = b.child.kill();
+    let _ = b.child.wait();
+    let end = Instant::now() + Duration::from_secs(20);
+    let cdr = loop {
+        let (st, v) = d.api("GET", "/api/v1/cdr?limit=1", None);
+        assert_eq!(st, 200);
+        if let Some(row) = v.as_array().and_then(|r| r.first()).cloned() {
+            break row;
+        }
+        assert!(Instant::now() < end, "the call did not end by RTP timeout");
+        std::thread::sleep(Duration::from_millis(250));
+    };
+    assert_eq!(cdr["disposition"], "ANSWERED", "{cdr}");
+    assert_eq!(cdr["cause"], "rtp_timeout", "{cdr}");
+    let metrics = ureq::get(&format!("{}/metrics", d.url())).call().expect("metrics").into_string().unwrap_or_default();
+    assert!(metrics.contains("rotary_calls_active 0"), "{metrics}");
+    command(a.ctrl, "quit", "");
+}

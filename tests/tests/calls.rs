@@ -138,7 +138,7 @@ fn no_answer_within_ring_time_gives_480() {
     let (st, v) = s.d.api(
         "PATCH",
         "/api/v1/settings",
-        Some(json!({"global_ring_time": 3})),
+        Some(json!({"global_ring_time": 5})),
     );
     assert_eq!(st, 200, "{v}");
     let uas = callee(&s, "uas_ring.xml", port);

@@ -4,13 +4,13 @@
 //! at rising rates; the report gives the highest rate with zero failures, the server's
 //! CPU-µs per completed registration, memory per binding, and pbxd/Kamailio ratios.
 
-use std::net::{TcpListener, UdpSocket};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 
+use crate::harness::{free_port, get_json, login, scratch, target_dir, wait_http, wait_udp_bound, Guard};
 use crate::proc::{tree_cpu_us, tree_rss_kib};
 
 const PASSWORD: &str = "Bench4Reg77x";
@@ -124,7 +124,7 @@ fn bench_pbxd(opts: &Options, work: &Path) -> Result<Summary> {
     );
     let base = format!("http://127.0.0.1:{http}");
     wait_http(&format!("{base}/healthz"))?;
-    let token = login(&base)?;
+    let token = login(&base, ADMIN)?;
     let auth = format!("Bearer {token}");
     // Room for the benchmark's numbers, then the extensions themselves.
     let hi = 10_000 + opts.aors + 1;
@@ -350,82 +350,3 @@ fn kamailio_cfg(port: u16) -> String {
     s
 }
 
-fn login(base: &str) -> Result<String> {
-    let v: serde_json::Value = ureq::post(&format!("{base}/api/v1/login"))
-        .send_json(serde_json::json!({"username": "admin", "password": ADMIN}))?
-        .into_json()?;
-    v["token"]
-        .as_str()
-        .map(str::to_string)
-        .context("no token in login reply")
-}
-
-fn get_json(url: &str, auth: &str) -> Result<(u16, serde_json::Value)> {
-    let r = ureq::get(url).set("Authorization", auth).call()?;
-    Ok((r.status(), r.into_json()?))
-}
-
-fn wait_http(url: &str) -> Result<()> {
-    let end = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < end {
-        if ureq::get(url)
-            .timeout(Duration::from_secs(1))
-            .call()
-            .is_ok()
-        {
-            return Ok(());
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    bail!("{url} did not answer within 20 s")
-}
-
-fn wait_udp_bound(port: u16) -> Result<()> {
-    let end = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < end {
-        if UdpSocket::bind(("127.0.0.1", port)).is_err() {
-            std::thread::sleep(Duration::from_millis(300)); // workers finish forking
-            return Ok(());
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    bail!("kamailio did not bind 127.0.0.1:{port}")
-}
-
-fn free_port() -> u16 {
-    for _ in 0..100 {
-        if let Ok(t) = TcpListener::bind("127.0.0.1:0") {
-            if let Ok(a) = t.local_addr() {
-                if UdpSocket::bind(("127.0.0.1", a.port())).is_ok() {
-                    return a.port();
-                }
-            }
-        }
-    }
-    0
-}
-
-fn target_dir() -> PathBuf {
-    if let Ok(d) = std::env::var("CARGO_TARGET_DIR") {
-        return PathBuf::from(d);
-    }
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("target")
-}
-
-fn scratch(tag: &str) -> Result<PathBuf> {
-    let p = std::env::temp_dir().join(format!("rotary-{tag}-{}", std::process::id()));
-    std::fs::create_dir_all(&p)?;
-    Ok(p)
-}
-
-/// Kills the child when dropped, so a failed benchmark leaves no server behind.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}

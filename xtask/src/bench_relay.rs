@@ -1,6 +1,6 @@
-//! `cargo xtask bench relay [--calls 200,500,1000] [--seconds S] [--warmup W]`: N
-//! anchored G.711 calls through `rotary-media`'s relay and, in the same run, through a
-//! minimal recv+send forwarder (the floor).
+//! `cargo xtask bench relay [--calls 200,500,1000] [--seconds S] [--warmup W]
+//! [--phone-sockets K]`: N anchored G.711 calls through `rotary-media`'s relay and, in
+//! the same run, through a minimal recv+send forwarder (the floor).
 //!
 //! Both servers are modes of `crates/media/examples/relay_server.rs`, pinned to core 0.
 //! The load generator is `crates/media/examples/rtp_load.rs`, pinned to core 1: per
@@ -19,6 +19,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 
+use crate::harness::{target_dir, Guard};
 use crate::proc::{tree_cpu_us, tree_rss_kib};
 
 /// The relay's goals from the media design: CPU per call within 1.5 × the floor, less
@@ -33,6 +34,8 @@ struct Options {
     calls: Vec<u32>,
     seconds: u32,
     warmup: u32,
+    /// Generator socket pairs shared by the phones (see rtp_load's doc).
+    phone_sockets: u32,
 }
 
 /// One server at one N.
@@ -111,6 +114,7 @@ fn parse(args: &[&str]) -> Result<Options> {
         calls: vec![200, 500, 1000],
         seconds: 10,
         warmup: 2,
+        phone_sockets: 64,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -119,6 +123,7 @@ fn parse(args: &[&str]) -> Result<Options> {
             "--calls" => o.calls = v.split(',').map(str::parse).collect::<Result<_, _>>()?,
             "--seconds" => o.seconds = v.parse()?,
             "--warmup" => o.warmup = v.parse()?,
+            "--phone-sockets" => o.phone_sockets = v.parse()?,
             other => bail!("unknown flag {other}"),
         }
     }
@@ -154,6 +159,8 @@ fn measure(bin: &Path, mode: &str, n: u32, opts: &Options) -> Result<Measure> {
                 &opts.seconds.to_string(),
                 "--warmup",
                 &opts.warmup.to_string(),
+                "--phone-sockets",
+                &opts.phone_sockets.to_string(),
             ])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -290,21 +297,3 @@ fn report(rows: &[(u32, Measure, Measure)]) {
     }
 }
 
-fn target_dir() -> PathBuf {
-    if let Ok(d) = std::env::var("CARGO_TARGET_DIR") {
-        return PathBuf::from(d);
-    }
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("target")
-}
-
-/// Kills the child when dropped, so a failed benchmark leaves no process behind.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}

@@ -3,10 +3,17 @@
 //! - `cargo xtask bench reg [--aors N] [--rates a,b,c]`: SIPp digest REGISTER storm
 //!   against pbxd and, in the same run, against Kamailio as a digest registrar; prints
 //!   registrations/s at zero failures, CPU-µs per registration, memory per binding, ratios.
+//! - `cargo xtask bench calls`: SIPp caller → pbxd → SIPp callee beside Kamailio as a
+//!   stateful proxy on the same traffic: calls/s at zero failures and CPU-µs per call.
+//! - `cargo xtask bench relay`: N concurrent G.711 calls through the RTP relay beside a
+//!   minimal forwarder measured in the same run.
 
 #![allow(clippy::print_stdout)] // a CLI: printing the report is its job
 
+mod bench_calls;
 mod bench_reg;
+mod bench_relay;
+mod harness;
 mod proc;
 
 use anyhow::{bail, Result};
@@ -20,8 +27,10 @@ fn main() -> Result<()> {
         .as_slice()
     {
         ["bench", "reg", rest @ ..] => bench_reg::run(rest),
+        ["bench", "calls", rest @ ..] => bench_calls::run(rest),
+        ["bench", "relay", rest @ ..] => bench_relay::run(rest),
         ["bench", ..] | [] | ["help"] | ["--help"] => {
-            println!("usage: cargo xtask bench reg [--aors N] [--rates R1,R2,...] [--seconds S]");
+            println!("usage: cargo xtask bench reg|calls|relay [options]  (see xtask/src/bench_*.rs)");
             Ok(())
         }
         other => bail!("unknown xtask command {other:?}; try `cargo xtask help`"),

@@ -1,13 +1,18 @@
-//! A phone registers answering either challenge: SHA-256 (offered first) or MD5.
+//! A phone registers answering either challenge: SHA-256 or MD5, offered in the
+//! configured order (the site default leads with MD5 for old clients).
 
 mod common;
 
 use common::*;
+use rotary_registrar::RegistrarConfig;
 use rotary_sip::auth::{Algorithm, Challenge, Qop};
 
 #[test]
 fn challenge_offers_sha256_then_md5_with_qop_auth() {
-    let mut sim = Sim::new();
+    let mut sim = Sim::with_config(RegistrarConfig {
+        digest_algorithms: vec![Algorithm::Sha256, Algorithm::Md5],
+        ..config()
+    });
     let acct = account("101");
     let mut phone = Phone::new("101", "secret", "198.51.100.10:5062");
     let req = phone.request(&Reg::contact("<sip:101@198.51.100.10:5062>"), None);

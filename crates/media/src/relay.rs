@@ -1,0 +1,430 @@
+//! The anchored-media relay of one call: leg A's phone ↔ leg B's phone through two
+//! port pairs, as one tokio task that owns all four sockets.
+//!
+//! Hot path: each wake-up drains every ready socket with `poll_recv_from`, lets
+//! [`RelayCore`] decide, and forwards with `try_send_to` (a full send buffer is a
+//! counted drop, never an await). One receive buffer per worker thread, no allocation,
+//! no lock and no atomic per packet; statistics are plain fields read through a
+//! command.
+
+use std::cell::RefCell;
+use std::future::{poll_fn, Future};
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use rotary_rtp::{ClockRate, StreamReport};
+use tokio::io::ReadBuf;
+use tokio::net::UdpSocket;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+use tokio::time::Sleep;
+
+use crate::core::RelayCore;
+use crate::error::MediaError;
+use crate::ports::{PortLease, PortPair};
+
+/// Settings of one relay, taken from the configuration snapshot at call setup.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RelayConfig {
+    /// Report [`RelayEvent::Timeout`] after this long without RTP from either phone
+    /// (not counted while on hold). `None` disables it. Default 60 s.
+    pub rtp_timeout: Option<Duration>,
+    /// Silence of a latched source after which another may replace it. Default 1 s.
+    pub relatch_after: Duration,
+    /// Consecutive packets a replacing source must send. Default 3.
+    pub relatch_packets: u32,
+    /// Latch only onto the SDP IP (trusted trunks). Default off.
+    pub latch_only_from_sdp_ip: bool,
+    /// RTP clock for jitter in milliseconds. Default 8 kHz (G.711).
+    pub clock_rate: ClockRate,
+}
+
+impl Default for RelayConfig {
+    fn default() -> Self {
+        RelayConfig {
+            rtp_timeout: Some(Duration::from_secs(60)),
+            relatch_after: Duration::from_secs(1),
+            relatch_packets: 3,
+            latch_only_from_sdp_ip: false,
+            clock_rate: ClockRate::NARROWBAND,
+        }
+    }
+}
+
+/// One side of the call: A is the caller's leg, B the callee's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RelayLeg {
+    /// The caller's side.
+    A,
+    /// The callee's side.
+    B,
+}
+
+impl RelayLeg {
+    /// The opposite leg: where packets from this leg are sent.
+    #[must_use]
+    pub fn other(self) -> RelayLeg {
+        match self {
+            RelayLeg::A => RelayLeg::B,
+            RelayLeg::B => RelayLeg::A,
+        }
+    }
+
+    pub(crate) fn index(self) -> usize {
+        match self {
+            RelayLeg::A => 0,
+            RelayLeg::B => 1,
+        }
+    }
+}
+
+/// A phone's media addresses from its SDP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Remote {
+    /// Connection address and `m=` port.
+    pub rtp: SocketAddr,
+    /// RTCP address: RFC 3605 `a=rtcp`, else RTP port + 1.
+    pub rtcp: SocketAddr,
+}
+
+impl Remote {
+    /// RTCP on RTP port + 1 (RFC 3550 §11), for SDP without `a=rtcp`.
+    #[must_use]
+    pub fn from_rtp(rtp: SocketAddr) -> Self {
+        let mut rtcp = rtp;
+        rtcp.set_port(rtp.port().wrapping_add(1));
+        Remote { rtp, rtcp }
+    }
+}
+
+/// Something the call's owner (the engine) should know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelayEvent {
+    /// No RTP from either phone for `rtp_timeout` while not on hold: hang up. Fires once
+    /// per silence; the relay keeps running until closed.
+    Timeout {
+        /// When the last RTP arrived.
+        last_activity: Instant,
+    },
+    /// A leg's RTP latched (or re-latched) onto the phone's real address.
+    Latched {
+        /// Which leg.
+        leg: RelayLeg,
+        /// The source now used as the destination for that phone.
+        addr: SocketAddr,
+    },
+}
+
+/// What the relay has seen in one direction (packets from one leg's phone towards the
+/// other leg).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DirectionStats {
+    /// Receive statistics of the accepted RTP (loss, jitter, reordering, SSRC changes).
+    pub received: StreamReport,
+    /// RTP packets (and RFC 5761 muxed RTCP) sent on to the other phone.
+    pub relayed: u64,
+    /// RTCP packets sent on to the other phone.
+    pub rtcp_relayed: u64,
+    /// Packets refused by latching (strangers, probation, RTCP from elsewhere).
+    pub refused: u64,
+    /// Datagrams that were not valid RTP/RTCP.
+    pub malformed: u64,
+    /// Sends that failed (socket buffer full, network error).
+    pub send_failed: u64,
+    /// Accepted packets with no destination yet (other phone's address unknown).
+    pub no_destination: u64,
+    /// The latched RTP source of the sending phone.
+    pub latched: Option<SocketAddr>,
+    /// The latched RTCP source of the sending phone.
+    pub rtcp_latched: Option<SocketAddr>,
+}
+
+impl DirectionStats {
+    /// Packets lost on the way from the phone to the relay (RFC 3550 A.3).
+    #[must_use]
+    pub fn lost(&self) -> u64 {
+        self.received.lost
+    }
+
+    /// Interarrival jitter of the phone's stream in milliseconds (RFC 3550 A.8).
+    #[must_use]
+    pub fn jitter_ms(&self) -> f64 {
+        self.received.jitter_ms
+    }
+}
+
+/// A snapshot of both directions of a relay.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RelayStats {
+    /// Caller's phone towards callee's phone.
+    pub a_to_b: DirectionStats,
+    /// Callee's phone towards caller's phone.
+    pub b_to_a: DirectionStats,
+    /// Whether the call is on hold (timeout suspended).
+    pub held: bool,
+}
+
+/// The relay's own ports on one leg: what this side's SDP offers or answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LocalPorts {
+    /// RTP port (even), for the `m=` line.
+    pub rtp: u16,
+    /// RTCP port (RTP + 1).
+    pub rtcp: u16,
+}
+
+impl LocalPorts {
+    fn of(pair: &PortPair) -> Self {
+        LocalPorts {
+            rtp: pair.rtp_port(),
+            rtcp: pair.rtcp_port(),
+        }
+    }
+}
+
+/// Events from one relay, in order.
+pub type RelayEvents = mpsc::UnboundedReceiver<RelayEvent>;
+
+/// The media relay of one call. Construct with [`Relay::spawn`].
+#[derive(Debug)]
+pub struct Relay;
+
+impl Relay {
+    /// Starts relaying between the phone of leg A (on port pair `a`) and the phone of
+    /// leg B (on `b`), with each phone's SDP addresses when known. Must be called inside
+    /// a tokio runtime. Returns the handle and the event stream.
+    pub fn spawn(
+        a: PortPair,
+        b: PortPair,
+        remotes: [Option<Remote>; 2],
+        config: RelayConfig,
+    ) -> Result<(RelayHandle, RelayEvents), MediaError> {
+        let ports = [LocalPorts::of(&a), LocalPorts::of(&b)];
+        let socks = [
+            [UdpSocket::from_std(a.rtp)?, UdpSocket::from_std(a.rtcp)?],
+            [UdpSocket::from_std(b.rtp)?, UdpSocket::from_std(b.rtcp)?],
+        ];
+        let (cmd_tx, cmds) = mpsc::unbounded_channel();
+        let (events, event_rx) = mpsc::unbounded_channel();
+        let task = RelayTask {
+            socks,
+            core: RelayCore::new(now(), &config, remotes),
+            cmds,
+            events,
+            sleep: Box::pin(tokio::time::sleep_until(tokio::time::Instant::now())),
+            armed: None,
+            _leases: [a.lease, b.lease],
+        };
+        let join = tokio::spawn(task.run());
+        Ok((
+            RelayHandle {
+                cmds: cmd_tx,
+                join,
+                ports,
+            },
+            event_rx,
+        ))
+    }
+}
+
+/// Controls a running relay. Dropping it stops the relay and frees its ports (shortly
+/// after, on the relay's task); [`RelayHandle::close`] does the same and waits.
+#[derive(Debug)]
+pub struct RelayHandle {
+    cmds: mpsc::UnboundedSender<Command>,
+    join: JoinHandle<()>,
+    ports: [LocalPorts; 2],
+}
+
+impl RelayHandle {
+    /// A phone's SDP addresses changed (re-INVITE, UPDATE). A different RTP address
+    /// unlatches that leg.
+    pub fn set_remote(&self, leg: RelayLeg, remote: Remote) -> Result<(), MediaError> {
+        self.send(Command::SetRemote(leg, remote))
+    }
+
+    /// Puts the call on hold (RTP timeout suspended) or takes it off (timeout restarts).
+    /// Whatever arrives is still relayed.
+    pub fn set_hold(&self, hold: bool) -> Result<(), MediaError> {
+        self.send(Command::SetHold(hold))
+    }
+
+    /// A snapshot of both directions' statistics.
+    pub async fn stats(&self) -> Result<RelayStats, MediaError> {
+        let (tx, rx) = oneshot::channel();
+        self.send(Command::Stats(tx))?;
+        rx.await.map_err(|_| MediaError::RelayClosed)
+    }
+
+    /// Stops relaying and waits until all four sockets are closed and both port pairs
+    /// are back in the pool.
+    pub async fn close(self) {
+        let _ = self.cmds.send(Command::Close);
+        // The task never panics by design; a JoinError (runtime shutting down) still
+        // means the task and its sockets are gone.
+        let _ = self.join.await;
+    }
+
+    /// Local RTP and RTCP ports of `leg`, for the SDP this side sends.
+    #[must_use]
+    pub fn local_ports(&self, leg: RelayLeg) -> LocalPorts {
+        self.ports[leg.index()]
+    }
+
+    /// Whether the relay task has ended.
+    #[must_use]
+    pub fn is_closed(&self) -> bool {
+        self.join.is_finished()
+    }
+
+    fn send(&self, cmd: Command) -> Result<(), MediaError> {
+        self.cmds.send(cmd).map_err(|_| MediaError::RelayClosed)
+    }
+}
+
+#[derive(Debug)]
+enum Command {
+    SetRemote(RelayLeg, Remote),
+    SetHold(bool),
+    Stats(oneshot::Sender<RelayStats>),
+    Close,
+}
+
+/// The task state. Field order matters: sockets close before the leases return ports.
+struct RelayTask {
+    socks: [[UdpSocket; 2]; 2],
+    core: RelayCore,
+    cmds: mpsc::UnboundedReceiver<Command>,
+    events: mpsc::UnboundedSender<RelayEvent>,
+    sleep: Pin<Box<Sleep>>,
+    armed: Option<Instant>,
+    _leases: [PortLease; 2],
+}
+
+impl RelayTask {
+    async fn run(mut self) {
+        poll_fn(|cx| self.poll(cx)).await;
+    }
+
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        loop {
+            while let Poll::Ready(cmd) = self.cmds.poll_recv(cx) {
+                match cmd {
+                    None | Some(Command::Close) => return Poll::Ready(()),
+                    Some(cmd) => self.apply(cmd),
+                }
+            }
+            let more = RECV_BUF.with(|buf| self.drain_sockets(cx, &mut buf.borrow_mut()[..]));
+            self.flush_events();
+            if self.poll_timer(cx) {
+                continue;
+            }
+            if more {
+                // A socket still has packets but this wake-up used its share: let other
+                // relays run, then come back.
+                cx.waker().wake_by_ref();
+            }
+            return Poll::Pending;
+        }
+    }
+
+    /// Receives and forwards what is ready on all four sockets. Returns whether a
+    /// socket was left with work (batch limit reached).
+    fn drain_sockets(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> bool {
+        let now = now();
+        let mut more = false;
+        for leg in [RelayLeg::A, RelayLeg::B] {
+            for kind in [RTP, RTCP] {
+                let mut n = 0;
+                loop {
+                    if n == BATCH {
+                        more = true;
+                        break;
+                    }
+                    n += 1;
+                    let mut rb = ReadBuf::new(buf);
+                    let from = match self.socks[leg.index()][kind].poll_recv_from(cx, &mut rb) {
+                        Poll::Pending => break,
+                        // Unconnected UDP sockets report no ICMP errors by default; any
+                        // error here concerns one datagram. Skip it.
+                        Poll::Ready(Err(_)) => continue,
+                        Poll::Ready(Ok(from)) => from,
+                    };
+                    let data = rb.filled();
+                    let dest = if kind == RTP {
+                        self.core.handle_rtp(now, leg, from, data)
+                    } else {
+                        self.core.handle_rtcp(leg, from, data)
+                    };
+                    if let Some(dest) = dest {
+                        let sent = self.socks[leg.other().index()][kind].try_send_to(data, dest);
+                        self.core.handle_sent(leg, kind == RTCP, sent.is_ok());
+                    }
+                }
+            }
+        }
+        more
+    }
+
+    fn apply(&mut self, cmd: Command) {
+        match cmd {
+            Command::SetRemote(leg, remote) => self.core.set_remote(leg, remote),
+            Command::SetHold(hold) => self.core.set_hold(now(), hold),
+            Command::Stats(reply) => {
+                let _ = reply.send(self.core.stats());
+            }
+            Command::Close => {}
+        }
+    }
+
+    fn flush_events(&mut self) {
+        while let Some(ev) = self.core.poll_event() {
+            // The owner may have stopped listening; the relay runs on regardless.
+            let _ = self.events.send(ev);
+        }
+    }
+
+    /// Keeps the one timer armed at or before the core's deadline; the deadline moves
+    /// later with every packet, so the timer is only re-armed when it fires early or
+    /// the deadline moves earlier. Returns true when it fired (state changed).
+    fn poll_timer(&mut self, cx: &mut Context<'_>) -> bool {
+        let Some(deadline) = self.core.poll_timeout() else {
+            self.armed = None;
+            return false;
+        };
+        if self.armed.is_none_or(|armed| deadline < armed) {
+            self.sleep
+                .as_mut()
+                .reset(tokio::time::Instant::from_std(deadline));
+            self.armed = Some(deadline);
+        }
+        if self.sleep.as_mut().poll(cx).is_pending() {
+            return false;
+        }
+        // A sleep completes at or after its deadline, so the deadline is a valid `now`
+        // even if the clock reads a hair earlier (tokio rounds to milliseconds).
+        let fired = self.armed.take().map_or_else(now, |armed| now().max(armed));
+        self.core.handle_timeout(fired);
+        self.flush_events();
+        true
+    }
+}
+
+/// The one place the shell reads time; follows tokio's paused clock in tests.
+fn now() -> Instant {
+    tokio::time::Instant::now().into_std()
+}
+
+const RTP: usize = 0;
+const RTCP: usize = 1;
+/// Datagrams taken from one socket per wake-up before yielding to other tasks.
+const BATCH: usize = 32;
+
+thread_local! {
+    /// One receive buffer per worker thread, shared by all relays on it: a datagram is
+    /// received and forwarded before the next poll, so it is never held across tasks.
+    /// 64 KiB holds any UDP datagram, so nothing is ever truncated.
+    static RECV_BUF: RefCell<Box<[u8]>> = RefCell::new(vec![0; 65_536].into_boxed_slice());
+}

@@ -1,0 +1,232 @@
+//! `cargo xtask bench calls`: SIPp caller (407 digest, INVITE, 0.5 s talk, BYE) → server →
+//! SIPp callee (registered extension, `-sn uas`), against pbxd (a B2BUA: two dialogs and
+//! anchored media ports per call) and, in the same run, against Kamailio as a stateful
+//! proxy on the same traffic. The server is pinned to core 0, both SIPps to core 1. Each
+//! server is driven at rising call rates; the report gives the best rate with zero failed
+//! calls, the server's CPU-µs per call, and the pbxd/Kamailio ratio.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+
+use crate::harness::{free_port, login, scratch, target_dir, wait_http, wait_udp_bound, Guard};
+use crate::proc::tree_cpu_us;
+
+const PASSWORD: &str = "Bench4Call77";
+const ADMIN: &str = "Bench-admin-77";
+const CALLER: &str = include_str!("../../tests/scenarios/call_uac.xml");
+const REGISTER: &str = include_str!("../../tests/scenarios/reg_auth.xml");
+
+struct Step {
+    rate: u32,
+    ok: bool,
+    achieved: f64,
+    cpu_us_per_call: f64,
+}
+
+pub(crate) fn run(args: &[&str]) -> Result<()> {
+    let mut rates = vec![25, 50, 100, 200, 300, 400];
+    let mut seconds = 6;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let v = it.next().context("flag needs a value")?;
+        match *a {
+            "--rates" => rates = v.split(',').map(str::parse).collect::<Result<_, _>>()?,
+            "--seconds" => seconds = v.parse()?,
+            other => bail!("unknown flag {other}"),
+        }
+    }
+    let status = Command::new(env!("CARGO")).args(["build", "--release", "-p", "rotary-pbxd"]).status()?;
+    if !status.success() {
+        bail!("building pbxd failed");
+    }
+    let work = scratch("bench-calls")?;
+    std::fs::write(work.join("caller.xml"), CALLER)?;
+    std::fs::write(work.join("reg.xml"), REGISTER)?;
+    std::fs::write(work.join("caller.csv"), format!("SEQUENTIAL\n201;[authentication username=201 password={PASSWORD}];600\n"))?;
+    std::fs::write(work.join("callee.csv"), format!("SEQUENTIAL\n202;[authentication username=202 password={PASSWORD}];3600\n"))?;
+    println!("bench calls: rates {rates:?}, {seconds} s per step; server on core 0, SIPp on core 1");
+
+    let pbxd = {
+        let (sip, http) = (free_port(), free_port());
+        let exe = target_dir().join("release").join("pbxd");
+        let child = Guard(
+            Command::new("taskset")
+                .args(["-c", "0"])
+                .arg(&exe)
+                .arg("--data-dir")
+                .arg(work.join("pbxd-data"))
+                .args(["--sip-bind", &format!("127.0.0.1:{sip}"), "--http-bind", &format!("127.0.0.1:{http}")])
+                .args(["--rtp-ports", "20000-39999", "--log-level", "warn"])
+                .env("PBX_ADMIN_PASSWORD", ADMIN)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .context("start pbxd")?,
+        );
+        let base = format!("http://127.0.0.1:{http}");
+        wait_http(&format!("{base}/healthz"))?;
+        let auth = format!("Bearer {}", login(&base, ADMIN)?);
+        ureq::patch(&format!("{base}/api/v1/settings"))
+            .set("Authorization", &auth)
+            .send_json(serde_json::json!({"max_concurrent_calls": 10000}))?;
+        for n in ["201", "202"] {
+            ureq::post(&format!("{base}/api/v1/extensions"))
+                .set("Authorization", &auth)
+                .send_json(serde_json::json!({"number": n, "secret": PASSWORD, "qualify_interval": 0}))?;
+        }
+        let steps = ramp(&work, sip, child.0.id(), &rates, seconds)?;
+        drop(child);
+        steps
+    };
+    let kam = {
+        let port = free_port();
+        let cfg = work.join("kamailio.cfg");
+        std::fs::create_dir_all(work.join("kam-run"))?;
+        std::fs::write(&cfg, kamailio_cfg(port))?;
+        let child = Guard(
+            Command::new("taskset")
+                .args(["-c", "0", "kamailio", "-f"])
+                .arg(&cfg)
+                .args(["-DD", "-E", "-Y"])
+                .arg(work.join("kam-run"))
+                .arg("-P")
+                .arg(work.join("kam.pid"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .context("start kamailio")?,
+        );
+        wait_udp_bound(port)?;
+        let steps = ramp(&work, port, child.0.id(), &rates, seconds)?;
+        drop(child);
+        steps
+    };
+    report(&pbxd, &kam);
+    let _ = std::fs::remove_dir_all(&work);
+    Ok(())
+}
+
+/// Register the callee, start its UAS, then drive the caller at each rate.
+fn ramp(work: &Path, server_port: u16, server_pid: u32, rates: &[u32], seconds: u32) -> Result<Vec<Step>> {
+    let callee_port = free_port();
+    let target = format!("127.0.0.1:{server_port}");
+    let reg = Command::new("timeout")
+        .args(["30", "sipp", &target, "-sf", "reg.xml", "-inf", "callee.csv", "-i", "127.0.0.1", "-p"])
+        .arg(callee_port.to_string())
+        .args(["-m", "1", "-nostdin", "-timeout", "20s", "-timeout_error"])
+        .current_dir(work)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()?;
+    if !reg.success() {
+        bail!("callee could not register with {target}");
+    }
+    let mut steps = Vec::new();
+    for &rate in rates {
+        let calls = rate * seconds;
+        let mut uas = UasGuard(
+            Command::new("taskset")
+                .args(["-c", "1", "sipp", "-sn", "uas", "-i", "127.0.0.1", "-p"])
+                .arg(callee_port.to_string())
+                .args(["-nostdin", "-bind_local"])
+                .current_dir(work)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()?,
+        );
+        wait_udp_bound(callee_port)?;
+        let cpu0 = tree_cpu_us(server_pid)?;
+        let t = Instant::now();
+        let ok = Command::new("taskset")
+            .args(["-c", "1", "timeout", "180", "sipp", &target, "-sf", "caller.xml", "-inf", "caller.csv", "-s", "202"])
+            .args(["-i", "127.0.0.1", "-p"])
+            .arg(free_port().to_string())
+            .args(["-m", &calls.to_string(), "-r", &rate.to_string(), "-l", "5000"])
+            .args(["-nostdin", "-timeout", "120s", "-timeout_error"])
+            .current_dir(work)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()?
+            .success();
+        let wall = t.elapsed().as_secs_f64();
+        // Let the last BYEs settle before reading the CPU counter.
+        std::thread::sleep(std::time::Duration::from_millis(700));
+        let cpu = tree_cpu_us(server_pid)?.saturating_sub(cpu0);
+        let _ = uas.0.kill();
+        let step = Step { rate, ok, achieved: f64::from(calls) / wall, cpu_us_per_call: cpu as f64 / f64::from(calls) };
+        println!(
+            "  rate {:>4}/s: {} calls in {:.1} s = {:>6.1}/s, {}, server CPU {:>7.1} µs/call",
+            rate,
+            calls,
+            wall,
+            step.achieved,
+            if ok { "0 failures" } else { "FAILURES" },
+            step.cpu_us_per_call
+        );
+        steps.push(step);
+        if !ok {
+            break;
+        }
+    }
+    Ok(steps)
+}
+
+fn report(pbxd: &[Step], kam: &[Step]) {
+    let best = |s: &[Step]| s.iter().filter(|x| x.ok).map(|x| x.rate).max().unwrap_or(0);
+    let mean = |s: &[Step]| {
+        let good: Vec<f64> = s.iter().filter(|x| x.ok).map(|x| x.cpu_us_per_call).collect();
+        good.iter().sum::<f64>() / good.len().max(1) as f64
+    };
+    println!("\n{:<10} {:>24} {:>20}", "server", "best calls/s (0 fail)", "CPU µs/call (mean)");
+    println!("{:<10} {:>24} {:>20.1}", "pbxd", best(pbxd), mean(pbxd));
+    println!("{:<10} {:>24} {:>20.1}", "kamailio", best(kam), mean(kam));
+    println!(
+        "\nratio pbxd/kamailio: best rate {:.2}x, CPU per call {:.2}x (goal <= 1.50)",
+        f64::from(best(pbxd)) / f64::from(best(kam).max(1)),
+        mean(pbxd) / mean(kam)
+    );
+}
+
+fn kamailio_cfg(port: u16) -> String {
+    let mods = ["tm", "sl", "rr", "pv", "maxfwd", "textops", "siputils", "xlog", "sanity", "usrloc", "registrar", "auth"];
+    let mut s = format!(
+        "#!KAMAILIO\ndebug=1\nlog_stderror=yes\nchildren=2\nlisten=udp:127.0.0.1:{port}\n\
+         mpath=\"/usr/lib/x86_64-linux-gnu/kamailio/modules/\"\n"
+    );
+    for m in mods {
+        s.push_str(&format!("loadmodule \"{m}.so\"\n"));
+    }
+    s.push_str(&format!(
+        "modparam(\"usrloc\", \"db_mode\", 0)\n\
+         request_route {{\n\
+           if (!mf_process_maxfwd_header(\"10\")) {{ sl_send_reply(\"483\",\"Too Many Hops\"); exit; }}\n\
+           if (has_totag()) {{ if (loose_route()) {{ t_relay(); exit; }}\n\
+             if (is_method(\"ACK\")) {{ if (t_check_trans()) {{ t_relay(); }} exit; }}\n\
+             sl_send_reply(\"404\",\"Not here\"); exit; }}\n\
+           if (is_method(\"CANCEL\")) {{ if (t_check_trans()) {{ t_relay(); }} exit; }}\n\
+           t_check_trans();\n\
+           if (is_method(\"REGISTER\")) {{\n\
+             if (!pv_www_authenticate(\"$td\", \"{PASSWORD}\", \"0\")) {{ www_challenge(\"$td\", \"0\"); exit; }}\n\
+             consume_credentials(); save(\"location\"); exit; }}\n\
+           if (is_method(\"INVITE\")) {{\n\
+             if (!pv_proxy_authenticate(\"$fd\", \"{PASSWORD}\", \"0\")) {{ proxy_challenge(\"$fd\", \"0\"); exit; }}\n\
+             consume_credentials(); record_route(); }}\n\
+           if (!lookup(\"location\")) {{ sl_send_reply(\"404\",\"Not Found\"); exit; }}\n\
+           t_relay();\n\
+         }}\n"
+    ));
+    s
+}
+
+/// Kills the callee's SIPp when a step ends (it never exits on its own).
+struct UasGuard(Child);
+
+impl Drop for UasGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

@@ -1,0 +1,92 @@
+//! Pieces every benchmark shares: ports, scratch dirs, process guards, the API login,
+//! and waiting for a server to come up.
+
+use std::net::{TcpListener, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::Child;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+
+pub(crate) fn login(base: &str, password: &str) -> Result<String> {
+    let v: serde_json::Value = ureq::post(&format!("{base}/api/v1/login"))
+        .send_json(serde_json::json!({"username": "admin", "password": password}))?
+        .into_json()?;
+    v["token"]
+        .as_str()
+        .map(str::to_string)
+        .context("no token in login reply")
+}
+
+pub(crate) fn get_json(url: &str, auth: &str) -> Result<(u16, serde_json::Value)> {
+    let r = ureq::get(url).set("Authorization", auth).call()?;
+    Ok((r.status(), r.into_json()?))
+}
+
+pub(crate) fn wait_http(url: &str) -> Result<()> {
+    let end = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < end {
+        if ureq::get(url)
+            .timeout(Duration::from_secs(1))
+            .call()
+            .is_ok()
+        {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    bail!("{url} did not answer within 20 s")
+}
+
+pub(crate) fn wait_udp_bound(port: u16) -> Result<()> {
+    let end = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < end {
+        if UdpSocket::bind(("127.0.0.1", port)).is_err() {
+            std::thread::sleep(Duration::from_millis(300)); // workers finish forking
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    bail!("kamailio did not bind 127.0.0.1:{port}")
+}
+
+pub(crate) fn free_port() -> u16 {
+    for _ in 0..100 {
+        if let Ok(t) = TcpListener::bind("127.0.0.1:0") {
+            if let Ok(a) = t.local_addr() {
+                if UdpSocket::bind(("127.0.0.1", a.port())).is_ok() {
+                    return a.port();
+                }
+            }
+        }
+    }
+    0
+}
+
+pub(crate) fn target_dir() -> PathBuf {
+    if let Ok(d) = std::env::var("CARGO_TARGET_DIR") {
+        return PathBuf::from(d);
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("target")
+}
+
+pub(crate) fn scratch(tag: &str) -> Result<PathBuf> {
+    let p = std::env::temp_dir().join(format!("rotary-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&p)?;
+    Ok(p)
+}
+
+/// Kills the child when dropped, so a failed benchmark leaves no server behind.
+pub(crate) struct Guard(pub(crate) Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        // SIGTERM first so forking servers (Kamailio) take their workers down too.
+        let _ = std::process::Command::new("kill").arg("-TERM").arg(self.0.id().to_string()).status();
+        std::thread::sleep(Duration::from_millis(300));
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
