@@ -189,14 +189,17 @@ fn bench_kamailio(opts: &Options, work: &Path) -> Result<Summary> {
     ))
 }
 
-/// Drive one server at rising rates until a step has failures.
+/// Drive one server at rising rates until a step has failures. Every step sends from
+/// the same SIPp port, so later steps refresh the same 2,000 contacts (as phones do)
+/// instead of adding contacts until an extension's contact limit answers 403.
 fn ramp(opts: &Options, work: &Path, port: u16, server_pid: u32) -> Result<Vec<Step>> {
     let mut steps = Vec::new();
+    let sipp_port = free_port();
     for &rate in &opts.rates {
         let calls = (rate * opts.seconds).max(opts.aors);
         let cpu0 = tree_cpu_us(server_pid)?;
         let t = Instant::now();
-        let ok = sipp(work, port, rate, calls)?;
+        let ok = sipp(work, port, sipp_port, rate, calls)?;
         let wall = t.elapsed().as_secs_f64();
         let cpu = tree_cpu_us(server_pid)?.saturating_sub(cpu0);
         let step = Step {
@@ -222,7 +225,7 @@ fn ramp(opts: &Options, work: &Path, port: u16, server_pid: u32) -> Result<Vec<S
     Ok(steps)
 }
 
-fn sipp(work: &Path, port: u16, rate: u32, calls: u32) -> Result<bool> {
+fn sipp(work: &Path, port: u16, local_port: u16, rate: u32, calls: u32) -> Result<bool> {
     let out = Command::new("taskset")
         .args(["-c", "1", "timeout", "120", "sipp"])
         .arg(format!("127.0.0.1:{port}"))
@@ -257,6 +260,16 @@ fn sipp(work: &Path, port: u16, rate: u32, calls: u32) -> Result<bool> {
         .stderr(Stdio::null())
         .status()
         .context("run sipp")?;
+    if !out.success() {
+        // Show why: the first lines of SIPp's error log.
+        if let Ok(rd) = std::fs::read_dir(work) {
+            for e in rd.flatten().filter(|e| e.file_name().to_string_lossy().ends_with("_errors.log")) {
+                let text = std::fs::read_to_string(e.path()).unwrap_or_default();
+                println!("    sipp errors: {}", text.lines().take(6).collect::<Vec<_>>().join(" | "));
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
     Ok(out.success())
 }
 

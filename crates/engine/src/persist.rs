@@ -16,7 +16,7 @@ use rotary_store::{BindingChange, CdrRecord, Store, StoredBinding};
 const BATCH_WINDOW: Duration = Duration::from_millis(100);
 
 enum Msg {
-    Change(BindingChange),
+    Changes(Vec<BindingChange>),
     Cdr(CdrRecord),
     Stop,
 }
@@ -24,6 +24,9 @@ enum Msg {
 /// Sends binding changes to the writer thread.
 pub(crate) struct StoreWriter {
     tx: mpsc::Sender<Msg>,
+    /// Changes of the current engine turn, sent as one message by `send_pending` so a
+    /// burst of REGISTERs wakes the writer thread once, not once per binding.
+    pending: Vec<BindingChange>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -38,7 +41,7 @@ impl StoreWriter {
                 while let Ok(first) = rx.recv() {
                     let mut stop = false;
                     match first {
-                        Msg::Change(c) => batch.push(c),
+                        Msg::Changes(c) => batch.extend(c),
                         Msg::Cdr(c) => cdrs.push(c),
                         Msg::Stop => stop = true,
                     }
@@ -46,7 +49,7 @@ impl StoreWriter {
                     while !stop && cdrs.is_empty() {
                         let left = end.saturating_duration_since(std::time::Instant::now());
                         match rx.recv_timeout(left) {
-                            Ok(Msg::Change(c)) => batch.push(c),
+                            Ok(Msg::Changes(c)) => batch.extend(c),
                             Ok(Msg::Cdr(c)) => cdrs.push(c),
                             Ok(Msg::Stop) => stop = true,
                             Err(_) => break,
@@ -69,13 +72,24 @@ impl StoreWriter {
                 }
             })
             .ok();
-        StoreWriter { tx, thread }
+        StoreWriter { tx, pending: Vec::new(), thread }
     }
 
-    pub(crate) fn upsert(&self, b: &BindingSnapshot) {
-        let _ = self
-            .tx
-            .send(Msg::Change(BindingChange::Upsert(to_stored(b))));
+    /// Queue a binding's new state for this turn's batch.
+    pub(crate) fn upsert(&mut self, b: &BindingSnapshot) {
+        self.pending.push(BindingChange::Upsert(to_stored(b)));
+    }
+
+    /// Queue a binding's removal for this turn's batch.
+    pub(crate) fn delete(&mut self, b: &BindingSnapshot) {
+        self.pending.push(BindingChange::Delete { aor: b.aor.clone(), contact: b.contact.clone() });
+    }
+
+    /// Hand this turn's binding changes to the writer thread in one message.
+    pub(crate) fn send_pending(&mut self) {
+        if !self.pending.is_empty() {
+            let _ = self.tx.send(Msg::Changes(std::mem::take(&mut self.pending)));
+        }
     }
 
     /// Queue a finished call's record; it is committed without waiting for a batch.
@@ -83,15 +97,9 @@ impl StoreWriter {
         let _ = self.tx.send(Msg::Cdr(record));
     }
 
-    pub(crate) fn delete(&self, b: &BindingSnapshot) {
-        let _ = self.tx.send(Msg::Change(BindingChange::Delete {
-            aor: b.aor.clone(),
-            contact: b.contact.clone(),
-        }));
-    }
-
     /// Commit what is queued and wait for the writer to finish.
     pub(crate) fn flush_and_stop(&mut self) {
+        self.send_pending();
         let _ = self.tx.send(Msg::Stop);
         if let Some(t) = self.thread.take() {
             let _ = t.join();

@@ -25,6 +25,12 @@ use tokio::sync::mpsc;
 /// Largest SIP message accepted on any transport (issue: 64 KiB, larger → refused).
 pub const MAX_MESSAGE: usize = 64 * 1024;
 
+/// UDP receive buffer asked for on the SIP socket.
+const RECV_BUFFER: usize = 4 * 1024 * 1024;
+
+/// UDP send buffer asked for on the SIP socket.
+const SEND_BUFFER: usize = 1024 * 1024;
+
 /// Why the transports could not start.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -89,6 +95,12 @@ impl SipSockets {
             addr,
             source,
         })?;
+        // A REGISTER storm or a burst of retransmissions must not overflow the default
+        // ~200 KB receive queue while the engine is busy: ask for 4 MiB (the kernel caps
+        // it at net.core.rmem_max). Best effort; the default still works.
+        let sock = socket2::SockRef::from(&udp);
+        let _ = sock.set_recv_buffer_size(RECV_BUFFER);
+        let _ = sock.set_send_buffer_size(SEND_BUFFER);
         let udp = Arc::new(udp);
         let (tcp_tx, tcp_rx) = mpsc::channel(4096);
         let stats = Arc::new(TransportStats::default());
