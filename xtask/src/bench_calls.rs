@@ -1,5 +1,5 @@
 //! `cargo xtask bench calls`: SIPp caller (407 digest, INVITE, 0.5 s talk, BYE) → server →
-//! SIPp callee (registered extension, `-sn uas`), against pbxd (a B2BUA: two dialogs and
+//! SIPp callee (registered extension, `uas_answer.xml`), against pbxd (a B2BUA: two dialogs and
 //! anchored media ports per call) and, in the same run, against Kamailio as a stateful
 //! proxy on the same traffic. The server is pinned to core 0, both SIPps to core 1. Each
 //! server is driven at rising call rates; the report gives the best rate with zero failed
@@ -18,6 +18,7 @@ const PASSWORD: &str = "Bench4Call77";
 const ADMIN: &str = "Bench-admin-77";
 const CALLER: &str = include_str!("../../tests/scenarios/call_uac.xml");
 const REGISTER: &str = include_str!("../../tests/scenarios/reg_auth.xml");
+const CALLEE: &str = include_str!("../../tests/scenarios/uas_answer.xml");
 
 struct Step {
     rate: u32,
@@ -45,6 +46,7 @@ pub(crate) fn run(args: &[&str]) -> Result<()> {
     let work = scratch("bench-calls")?;
     std::fs::write(work.join("caller.xml"), CALLER)?;
     std::fs::write(work.join("reg.xml"), REGISTER)?;
+    std::fs::write(work.join("callee.xml"), CALLEE)?;
     std::fs::write(work.join("caller.csv"), format!("SEQUENTIAL\n201;[authentication username=201 password={PASSWORD}];600\n"))?;
     std::fs::write(work.join("callee.csv"), format!("SEQUENTIAL\n202;[authentication username=202 password={PASSWORD}];3600\n"))?;
     println!("bench calls: rates {rates:?}, {seconds} s per step; server on core 0, SIPp on core 1");
@@ -129,7 +131,7 @@ fn ramp(work: &Path, server_port: u16, server_pid: u32, rates: &[u32], seconds: 
         let calls = rate * seconds;
         let mut uas = UasGuard(
             Command::new("taskset")
-                .args(["-c", "1", "sipp", "-sn", "uas", "-i", "127.0.0.1", "-p"])
+                .args(["-c", "1", "sipp", "-sf", "callee.xml", "-i", "127.0.0.1", "-p"])
                 .arg(callee_port.to_string())
                 .args(["-nostdin", "-bind_local"])
                 .current_dir(work)
@@ -145,12 +147,15 @@ fn ramp(work: &Path, server_port: u16, server_pid: u32, rates: &[u32], seconds: 
             .args(["-i", "127.0.0.1", "-p"])
             .arg(free_port().to_string())
             .args(["-m", &calls.to_string(), "-r", &rate.to_string(), "-l", "5000"])
-            .args(["-nostdin", "-timeout", "120s", "-timeout_error"])
+            .args(["-nostdin", "-timeout", "120s", "-timeout_error", "-trace_err"])
             .current_dir(work)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status()?
             .success();
+        if !ok {
+            crate::harness::print_sipp_errors(work);
+        }
         let wall = t.elapsed().as_secs_f64();
         // Let the last BYEs settle before reading the CPU counter.
         std::thread::sleep(std::time::Duration::from_millis(700));

@@ -261,14 +261,7 @@ fn sipp(work: &Path, port: u16, local_port: u16, rate: u32, calls: u32) -> Resul
         .status()
         .context("run sipp")?;
     if !out.success() {
-        // Show why: the first lines of SIPp's error log.
-        if let Ok(rd) = std::fs::read_dir(work) {
-            for e in rd.flatten().filter(|e| e.file_name().to_string_lossy().ends_with("_errors.log")) {
-                let text = std::fs::read_to_string(e.path()).unwrap_or_default();
-                println!("    sipp errors: {}", text.lines().take(6).collect::<Vec<_>>().join(" | "));
-                let _ = std::fs::remove_file(e.path());
-            }
-        }
+        crate::harness::print_sipp_errors(work);
     }
     Ok(out.success())
 }

@@ -90,3 +90,17 @@ impl Drop for Guard {
         let _ = self.0.wait();
     }
 }
+
+/// Print the first lines of SIPp's error logs in `dir` (then remove them), so a failed
+/// benchmark step says why.
+pub(crate) fn print_sipp_errors(dir: &Path) {
+    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    for e in rd.flatten().filter(|e| e.file_name().to_string_lossy().ends_with("_errors.log")) {
+        let text = std::fs::read_to_string(e.path()).unwrap_or_default();
+        #[allow(clippy::print_stdout)]
+        {
+            println!("    sipp errors: {}", text.lines().take(8).collect::<Vec<_>>().join(" | "));
+        }
+        let _ = std::fs::remove_file(e.path());
+    }
+}
