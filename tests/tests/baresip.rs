@@ -251,7 +251,11 @@ fn killed_phone_ends_the_call_by_rtp_timeout() {
     };
     assert_eq!(cdr["disposition"], "ANSWERED", "{cdr}");
     assert_eq!(cdr["cause"], "rtp_timeout", "{cdr}");
-    let metrics = ureq::get(&format!("{}/metrics", d.url())).call().expect("metrics").into_string().unwrap_or_default();
+    let metrics = ureq::get(&format!("{}/metrics", d.url()))
+        .call()
+        .expect("metrics")
+        .into_string()
+        .unwrap_or_default();
     assert!(metrics.contains("rotary_calls_active 0"), "{metrics}");
     command(a.ctrl, "quit", "");
 }

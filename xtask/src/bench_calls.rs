@@ -39,7 +39,9 @@ pub(crate) fn run(args: &[&str]) -> Result<()> {
             other => bail!("unknown flag {other}"),
         }
     }
-    let status = Command::new(env!("CARGO")).args(["build", "--release", "-p", "rotary-pbxd"]).status()?;
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--release", "-p", "rotary-pbxd"])
+        .status()?;
     if !status.success() {
         bail!("building pbxd failed");
     }
@@ -47,9 +49,17 @@ pub(crate) fn run(args: &[&str]) -> Result<()> {
     std::fs::write(work.join("caller.xml"), CALLER)?;
     std::fs::write(work.join("reg.xml"), REGISTER)?;
     std::fs::write(work.join("callee.xml"), CALLEE)?;
-    std::fs::write(work.join("caller.csv"), format!("SEQUENTIAL\n201;[authentication username=201 password={PASSWORD}];600\n"))?;
-    std::fs::write(work.join("callee.csv"), format!("SEQUENTIAL\n202;[authentication username=202 password={PASSWORD}];3600\n"))?;
-    println!("bench calls: rates {rates:?}, {seconds} s per step; server on core 0, SIPp on core 1");
+    std::fs::write(
+        work.join("caller.csv"),
+        format!("SEQUENTIAL\n201;[authentication username=201 password={PASSWORD}];600\n"),
+    )?;
+    std::fs::write(
+        work.join("callee.csv"),
+        format!("SEQUENTIAL\n202;[authentication username=202 password={PASSWORD}];3600\n"),
+    )?;
+    println!(
+        "bench calls: rates {rates:?}, {seconds} s per step; server on core 0, SIPp on core 1"
+    );
 
     let pbxd = {
         let (sip, http) = (free_port(), free_port());
@@ -60,7 +70,12 @@ pub(crate) fn run(args: &[&str]) -> Result<()> {
                 .arg(&exe)
                 .arg("--data-dir")
                 .arg(work.join("pbxd-data"))
-                .args(["--sip-bind", &format!("127.0.0.1:{sip}"), "--http-bind", &format!("127.0.0.1:{http}")])
+                .args([
+                    "--sip-bind",
+                    &format!("127.0.0.1:{sip}"),
+                    "--http-bind",
+                    &format!("127.0.0.1:{http}"),
+                ])
                 .args(["--rtp-ports", "20000-39999", "--log-level", "warn"])
                 .env("PBX_ADMIN_PASSWORD", ADMIN)
                 .stdout(Stdio::null())
@@ -77,7 +92,9 @@ pub(crate) fn run(args: &[&str]) -> Result<()> {
         for n in ["201", "202"] {
             ureq::post(&format!("{base}/api/v1/extensions"))
                 .set("Authorization", &auth)
-                .send_json(serde_json::json!({"number": n, "secret": PASSWORD, "qualify_interval": 0}))?;
+                .send_json(
+                    serde_json::json!({"number": n, "secret": PASSWORD, "qualify_interval": 0}),
+                )?;
         }
         let steps = ramp(&work, sip, child.0.id(), &rates, seconds)?;
         drop(child);
@@ -112,11 +129,28 @@ pub(crate) fn run(args: &[&str]) -> Result<()> {
 }
 
 /// Register the callee, start its UAS, then drive the caller at each rate.
-fn ramp(work: &Path, server_port: u16, server_pid: u32, rates: &[u32], seconds: u32) -> Result<Vec<Step>> {
+fn ramp(
+    work: &Path,
+    server_port: u16,
+    server_pid: u32,
+    rates: &[u32],
+    seconds: u32,
+) -> Result<Vec<Step>> {
     let callee_port = free_port();
     let target = format!("127.0.0.1:{server_port}");
     let reg = Command::new("timeout")
-        .args(["30", "sipp", &target, "-sf", "reg.xml", "-inf", "callee.csv", "-i", "127.0.0.1", "-p"])
+        .args([
+            "30",
+            "sipp",
+            &target,
+            "-sf",
+            "reg.xml",
+            "-inf",
+            "callee.csv",
+            "-i",
+            "127.0.0.1",
+            "-p",
+        ])
         .arg(callee_port.to_string())
         .args(["-m", "1", "-nostdin", "-timeout", "20s", "-timeout_error"])
         .current_dir(work)
@@ -131,7 +165,16 @@ fn ramp(work: &Path, server_port: u16, server_pid: u32, rates: &[u32], seconds: 
         let calls = rate * seconds;
         let mut uas = UasGuard(
             Command::new("taskset")
-                .args(["-c", "1", "sipp", "-sf", "callee.xml", "-i", "127.0.0.1", "-p"])
+                .args([
+                    "-c",
+                    "1",
+                    "sipp",
+                    "-sf",
+                    "callee.xml",
+                    "-i",
+                    "127.0.0.1",
+                    "-p",
+                ])
                 .arg(callee_port.to_string())
                 .args(["-nostdin", "-bind_local"])
                 .current_dir(work)
@@ -143,11 +186,37 @@ fn ramp(work: &Path, server_port: u16, server_pid: u32, rates: &[u32], seconds: 
         let cpu0 = tree_cpu_us(server_pid)?;
         let t = Instant::now();
         let ok = Command::new("taskset")
-            .args(["-c", "1", "timeout", "180", "sipp", &target, "-sf", "caller.xml", "-inf", "caller.csv", "-s", "202"])
+            .args([
+                "-c",
+                "1",
+                "timeout",
+                "180",
+                "sipp",
+                &target,
+                "-sf",
+                "caller.xml",
+                "-inf",
+                "caller.csv",
+                "-s",
+                "202",
+            ])
             .args(["-i", "127.0.0.1", "-p"])
             .arg(free_port().to_string())
-            .args(["-m", &calls.to_string(), "-r", &rate.to_string(), "-l", "5000"])
-            .args(["-nostdin", "-timeout", "120s", "-timeout_error", "-trace_err"])
+            .args([
+                "-m",
+                &calls.to_string(),
+                "-r",
+                &rate.to_string(),
+                "-l",
+                "5000",
+            ])
+            .args([
+                "-nostdin",
+                "-timeout",
+                "120s",
+                "-timeout_error",
+                "-trace_err",
+            ])
             .current_dir(work)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -161,7 +230,12 @@ fn ramp(work: &Path, server_port: u16, server_pid: u32, rates: &[u32], seconds: 
         std::thread::sleep(std::time::Duration::from_millis(700));
         let cpu = tree_cpu_us(server_pid)?.saturating_sub(cpu0);
         let _ = uas.0.kill();
-        let step = Step { rate, ok, achieved: f64::from(calls) / wall, cpu_us_per_call: cpu as f64 / f64::from(calls) };
+        let step = Step {
+            rate,
+            ok,
+            achieved: f64::from(calls) / wall,
+            cpu_us_per_call: cpu as f64 / f64::from(calls),
+        };
         println!(
             "  rate {:>4}/s: {} calls in {:.1} s = {:>6.1}/s, {}, server CPU {:>7.1} µs/call",
             rate,
@@ -182,10 +256,17 @@ fn ramp(work: &Path, server_port: u16, server_pid: u32, rates: &[u32], seconds: 
 fn report(pbxd: &[Step], kam: &[Step]) {
     let best = |s: &[Step]| s.iter().filter(|x| x.ok).map(|x| x.rate).max().unwrap_or(0);
     let mean = |s: &[Step]| {
-        let good: Vec<f64> = s.iter().filter(|x| x.ok).map(|x| x.cpu_us_per_call).collect();
+        let good: Vec<f64> = s
+            .iter()
+            .filter(|x| x.ok)
+            .map(|x| x.cpu_us_per_call)
+            .collect();
         good.iter().sum::<f64>() / good.len().max(1) as f64
     };
-    println!("\n{:<10} {:>24} {:>20}", "server", "best calls/s (0 fail)", "CPU µs/call (mean)");
+    println!(
+        "\n{:<10} {:>24} {:>20}",
+        "server", "best calls/s (0 fail)", "CPU µs/call (mean)"
+    );
     println!("{:<10} {:>24} {:>20.1}", "pbxd", best(pbxd), mean(pbxd));
     println!("{:<10} {:>24} {:>20.1}", "kamailio", best(kam), mean(kam));
     println!(
@@ -196,7 +277,20 @@ fn report(pbxd: &[Step], kam: &[Step]) {
 }
 
 fn kamailio_cfg(port: u16) -> String {
-    let mods = ["tm", "sl", "rr", "pv", "maxfwd", "textops", "siputils", "xlog", "sanity", "usrloc", "registrar", "auth"];
+    let mods = [
+        "tm",
+        "sl",
+        "rr",
+        "pv",
+        "maxfwd",
+        "textops",
+        "siputils",
+        "xlog",
+        "sanity",
+        "usrloc",
+        "registrar",
+        "auth",
+    ];
     let mut s = format!(
         "#!KAMAILIO\ndebug=1\nlog_stderror=yes\nchildren=2\nlisten=udp:127.0.0.1:{port}\n\
          mpath=\"/usr/lib/x86_64-linux-gnu/kamailio/modules/\"\n"

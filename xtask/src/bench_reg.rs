@@ -10,7 +10,9 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 
-use crate::harness::{free_port, get_json, login, scratch, target_dir, wait_http, wait_udp_bound, Guard};
+use crate::harness::{
+    free_port, get_json, login, scratch, target_dir, wait_http, wait_udp_bound, Guard,
+};
 use crate::proc::{tree_cpu_us, tree_rss_kib};
 
 const PASSWORD: &str = "Bench4Reg77x";
@@ -238,7 +240,7 @@ fn sipp(work: &Path, port: u16, local_port: u16, rate: u32, calls: u32) -> Resul
             "127.0.0.1",
             "-p",
         ])
-        .arg(free_port().to_string())
+        .arg(local_port.to_string())
         .args([
             "-m",
             &calls.to_string(),
@@ -355,4 +357,3 @@ fn kamailio_cfg(port: u16) -> String {
     ));
     s
 }
-

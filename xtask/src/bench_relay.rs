@@ -13,8 +13,8 @@
 //! load, RSS growth per call, and the ratios relay/floor.
 
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::path::Path;
+use std::process::{ChildStdout, Command, Stdio};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
@@ -296,4 +296,3 @@ fn report(rows: &[(u32, Measure, Measure)]) {
         );
     }
 }
-

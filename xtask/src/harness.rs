@@ -84,7 +84,11 @@ pub(crate) struct Guard(pub(crate) Child);
 impl Drop for Guard {
     fn drop(&mut self) {
         // SIGTERM first so forking servers (Kamailio) take their workers down too.
-        let _ = std::process::Command::new("kill").arg("-TERM").arg(self.0.id().to_string()).status();
+        let _ = std::process::Command::new("kill")
+            .arg("-TERM")
+            .arg(self.0.id().to_string())
+            .stderr(std::process::Stdio::null())
+            .status();
         std::thread::sleep(Duration::from_millis(300));
         let _ = self.0.kill();
         let _ = self.0.wait();
@@ -94,12 +98,20 @@ impl Drop for Guard {
 /// Print the first lines of SIPp's error logs in `dir` (then remove them), so a failed
 /// benchmark step says why.
 pub(crate) fn print_sipp_errors(dir: &Path) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
-    for e in rd.flatten().filter(|e| e.file_name().to_string_lossy().ends_with("_errors.log")) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with("_errors.log"))
+    {
         let text = std::fs::read_to_string(e.path()).unwrap_or_default();
         #[allow(clippy::print_stdout)]
         {
-            println!("    sipp errors: {}", text.lines().take(8).collect::<Vec<_>>().join(" | "));
+            println!(
+                "    sipp errors: {}",
+                text.lines().take(8).collect::<Vec<_>>().join(" | ")
+            );
         }
         let _ = std::fs::remove_file(e.path());
     }

@@ -30,7 +30,9 @@ fn main() -> Result<()> {
         ["bench", "calls", rest @ ..] => bench_calls::run(rest),
         ["bench", "relay", rest @ ..] => bench_relay::run(rest),
         ["bench", ..] | [] | ["help"] | ["--help"] => {
-            println!("usage: cargo xtask bench reg|calls|relay [options]  (see xtask/src/bench_*.rs)");
+            println!(
+                "usage: cargo xtask bench reg|calls|relay [options]  (see xtask/src/bench_*.rs)"
+            );
             Ok(())
         }
         other => bail!("unknown xtask command {other:?}; try `cargo xtask help`"),

@@ -17,7 +17,7 @@ const BATCH_WINDOW: Duration = Duration::from_millis(100);
 
 enum Msg {
     Changes(Vec<BindingChange>),
-    Cdr(CdrRecord),
+    Cdr(Box<CdrRecord>),
     Stop,
 }
 
@@ -72,7 +72,11 @@ impl StoreWriter {
                 }
             })
             .ok();
-        StoreWriter { tx, pending: Vec::new(), thread }
+        StoreWriter {
+            tx,
+            pending: Vec::new(),
+            thread,
+        }
     }
 
     /// Queue a binding's new state for this turn's batch.
@@ -82,19 +86,24 @@ impl StoreWriter {
 
     /// Queue a binding's removal for this turn's batch.
     pub(crate) fn delete(&mut self, b: &BindingSnapshot) {
-        self.pending.push(BindingChange::Delete { aor: b.aor.clone(), contact: b.contact.clone() });
+        self.pending.push(BindingChange::Delete {
+            aor: b.aor.clone(),
+            contact: b.contact.clone(),
+        });
     }
 
     /// Hand this turn's binding changes to the writer thread in one message.
     pub(crate) fn send_pending(&mut self) {
         if !self.pending.is_empty() {
-            let _ = self.tx.send(Msg::Changes(std::mem::take(&mut self.pending)));
+            let _ = self
+                .tx
+                .send(Msg::Changes(std::mem::take(&mut self.pending)));
         }
     }
 
     /// Queue a finished call's record; it is committed without waiting for a batch.
     pub(crate) fn cdr(&self, record: CdrRecord) {
-        let _ = self.tx.send(Msg::Cdr(record));
+        let _ = self.tx.send(Msg::Cdr(Box::new(record)));
     }
 
     /// Commit what is queued and wait for the writer to finish.

@@ -60,7 +60,10 @@ impl RelayCore {
         let [a, b] = remotes;
         RelayCore {
             legs: [leg(a), leg(b)],
-            activity: [Activity::new(now, config.rtp_timeout), Activity::new(now, config.rtp_timeout)],
+            activity: [
+                Activity::new(now, config.rtp_timeout),
+                Activity::new(now, config.rtp_timeout),
+            ],
             timed_out: false,
             events: VecDeque::new(),
         }
@@ -172,7 +175,10 @@ impl RelayCore {
         if self.timed_out {
             return None;
         }
-        self.activity.iter().filter_map(Activity::poll_timeout).min()
+        self.activity
+            .iter()
+            .filter_map(Activity::poll_timeout)
+            .min()
     }
 
     pub(crate) fn stats(&self) -> RelayStats {
@@ -236,9 +242,16 @@ mod tests {
     #[test]
     fn one_silent_phone_times_out_while_the_other_still_talks() {
         let t0 = Instant::now();
-        let config = RelayConfig { rtp_timeout: Some(Duration::from_secs(5)), ..RelayConfig::default() };
+        let config = RelayConfig {
+            rtp_timeout: Some(Duration::from_secs(5)),
+            ..RelayConfig::default()
+        };
         let remote = |rtp: &str| Some(Remote::from_rtp(addr(rtp)));
-        let mut core = RelayCore::new(t0, &config, [remote("10.0.0.1:4000"), remote("10.0.0.2:5000")]);
+        let mut core = RelayCore::new(
+            t0,
+            &config,
+            [remote("10.0.0.1:4000"), remote("10.0.0.2:5000")],
+        );
         let a = addr("10.0.0.1:4000");
         // Phone A keeps sending every 20 ms; phone B sent once and then lost power.
         core.handle_rtp(t0, RelayLeg::B, addr("10.0.0.2:5000"), &rtp(1));
@@ -253,7 +266,10 @@ mod tests {
             }
         }
         let events: Vec<RelayEvent> = std::iter::from_fn(|| core.poll_event()).collect();
-        let timeouts: Vec<&RelayEvent> = events.iter().filter(|e| matches!(e, RelayEvent::Timeout { .. })).collect();
+        let timeouts: Vec<&RelayEvent> = events
+            .iter()
+            .filter(|e| matches!(e, RelayEvent::Timeout { .. }))
+            .collect();
         assert_eq!(timeouts, [&RelayEvent::Timeout { last_activity: t0 }]);
         assert_eq!(core.poll_timeout(), None, "reported once");
     }

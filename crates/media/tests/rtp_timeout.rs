@@ -107,13 +107,30 @@ async fn timeout_counts_from_the_last_rtp() {
         bob.send_rtp(leg_b).await;
         alice.recv().await;
     }
-    let mut latched = vec![next_event(&mut events, WAIT).await, next_event(&mut events, WAIT).await];
-    latched.sort_by_key(|e| matches!(e, RelayEvent::Latched { leg: RelayLeg::B, .. }));
+    let mut latched = vec![
+        next_event(&mut events, WAIT).await,
+        next_event(&mut events, WAIT).await,
+    ];
+    latched.sort_by_key(|e| {
+        matches!(
+            e,
+            RelayEvent::Latched {
+                leg: RelayLeg::B,
+                ..
+            }
+        )
+    });
     assert_eq!(
         latched,
         [
-            RelayEvent::Latched { leg: RelayLeg::A, addr: alice.addr() },
-            RelayEvent::Latched { leg: RelayLeg::B, addr: bob.addr() },
+            RelayEvent::Latched {
+                leg: RelayLeg::A,
+                addr: alice.addr()
+            },
+            RelayEvent::Latched {
+                leg: RelayLeg::B,
+                addr: bob.addr()
+            },
         ]
     );
     assert!(events.try_recv().is_err(), "no timeout while RTP flows");
@@ -122,7 +139,13 @@ async fn timeout_counts_from_the_last_rtp() {
         panic!("expected a timeout");
     };
     let stats = relay.stats().await.unwrap();
-    let lasts = [stats.a_to_b.received.last_packet, stats.b_to_a.received.last_packet];
-    assert!(lasts.contains(&Some(last_activity)), "{last_activity:?} not in {lasts:?}");
+    let lasts = [
+        stats.a_to_b.received.last_packet,
+        stats.b_to_a.received.last_packet,
+    ];
+    assert!(
+        lasts.contains(&Some(last_activity)),
+        "{last_activity:?} not in {lasts:?}"
+    );
     relay.close().await;
 }

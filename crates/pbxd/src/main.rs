@@ -174,7 +174,10 @@ fn init_logging(flags: &Flags) {
         .ok()
         .and_then(|v| tracing_subscriber::EnvFilter::try_new(v).ok())
         .unwrap_or_else(|| {
-            tracing_subscriber::EnvFilter::new(format!("{},hyper=warn,tower=warn,rusqlite_migration=warn", flags.log_level))
+            tracing_subscriber::EnvFilter::new(format!(
+                "{},hyper=warn,tower=warn,rusqlite_migration=warn",
+                flags.log_level
+            ))
         });
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
