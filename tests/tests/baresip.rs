@@ -107,6 +107,12 @@ fn command(port: u16, cmd: &str, params: &str) -> String {
     String::from_utf8_lossy(&buf[..n]).into_owned()
 }
 
+/// A dial was accepted: the reply says ok, or the phone already reports the outgoing call
+/// (under load the event can come before, and instead of, a timely reply).
+fn dial_started(reply: &str) -> bool {
+    reply.contains("\"ok\":true") || reply.contains("\"direction\":\"outgoing\"")
+}
+
 /// Samples of a 16-bit mono WAV (skips the header chunks).
 fn read_wav(path: &Path) -> (u32, Vec<i16>) {
     let b = std::fs::read(path).expect("read wav");
@@ -189,7 +195,7 @@ fn tone_crosses_pbxd_both_ways_between_two_baresip_phones() {
         std::thread::sleep(Duration::from_millis(200));
     }
     let reply = command(a.ctrl, "dial", &format!("sip:302@{pbx}"));
-    assert!(reply.contains("\"ok\":true"), "dial: {reply}");
+    assert!(dial_started(&reply), "dial: {reply}");
     // Let the call run: both tones flow for a few seconds.
     std::thread::sleep(Duration::from_secs(5));
     command(a.ctrl, "hangup", "");
@@ -234,7 +240,7 @@ fn killed_phone_ends_the_call_by_rtp_timeout() {
         std::thread::sleep(Duration::from_millis(200));
     }
     let reply = command(a.ctrl, "dial", &format!("sip:312@{pbx}"));
-    assert!(reply.contains("\"ok\":true"), "dial: {reply}");
+    assert!(dial_started(&reply), "dial: {reply}");
     std::thread::sleep(Duration::from_secs(2));
     // The callee loses power: no BYE, no more RTP.
     let _ = b.child.kill();
