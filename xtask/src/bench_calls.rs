@@ -11,11 +11,30 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 
-use crate::harness::{free_port, login, scratch, target_dir, wait_http, wait_udp_bound, Guard};
+use crate::harness::{
+    free_port, kamailio_cfg, login, scratch, target_dir, wait_http, wait_udp_bound, Guard,
+};
 use crate::proc::tree_cpu_us;
 
 const PASSWORD: &str = "Bench4Call77";
 const ADMIN: &str = "Bench-admin-77";
+/// Kamailio as a stateful proxy with digest REGISTER and INVITE (testing-peers.md §3).
+const PROXY_ROUTE: &str = r#"
+  if (!mf_process_maxfwd_header("10")) { sl_send_reply("483","Too Many Hops"); exit; }
+  if (has_totag()) { if (loose_route()) { t_relay(); exit; }
+    if (is_method("ACK")) { if (t_check_trans()) { t_relay(); } exit; }
+    sl_send_reply("404","Not here"); exit; }
+  if (is_method("CANCEL")) { if (t_check_trans()) { t_relay(); } exit; }
+  t_check_trans();
+  if (is_method("REGISTER")) {
+    if (!pv_www_authenticate("$td", "PASSWORD", "0")) { www_challenge("$td", "0"); exit; }
+    consume_credentials(); save("location"); exit; }
+  if (is_method("INVITE")) {
+    if (!pv_proxy_authenticate("$fd", "PASSWORD", "0")) { proxy_challenge("$fd", "0"); exit; }
+    consume_credentials(); record_route(); }
+  if (!lookup("location")) { sl_send_reply("404","Not Found"); exit; }
+  t_relay();
+"#;
 const CALLER: &str = include_str!("../../tests/scenarios/call_uac.xml");
 const REGISTER: &str = include_str!("../../tests/scenarios/reg_auth.xml");
 const CALLEE: &str = include_str!("../../tests/scenarios/uas_answer.xml");
@@ -104,7 +123,10 @@ pub(crate) fn run(args: &[&str]) -> Result<()> {
         let port = free_port();
         let cfg = work.join("kamailio.cfg");
         std::fs::create_dir_all(work.join("kam-run"))?;
-        std::fs::write(&cfg, kamailio_cfg(port))?;
+        std::fs::write(
+            &cfg,
+            kamailio_cfg(port, &PROXY_ROUTE.replace("PASSWORD", PASSWORD)),
+        )?;
         let child = Guard(
             Command::new("taskset")
                 .args(["-c", "0", "kamailio", "-f"])
@@ -274,50 +296,6 @@ fn report(pbxd: &[Step], kam: &[Step]) {
         f64::from(best(pbxd)) / f64::from(best(kam).max(1)),
         mean(pbxd) / mean(kam)
     );
-}
-
-fn kamailio_cfg(port: u16) -> String {
-    let mods = [
-        "tm",
-        "sl",
-        "rr",
-        "pv",
-        "maxfwd",
-        "textops",
-        "siputils",
-        "xlog",
-        "sanity",
-        "usrloc",
-        "registrar",
-        "auth",
-    ];
-    let mut s = format!(
-        "#!KAMAILIO\ndebug=1\nlog_stderror=yes\nchildren=2\nlisten=udp:127.0.0.1:{port}\n\
-         mpath=\"/usr/lib/x86_64-linux-gnu/kamailio/modules/\"\n"
-    );
-    for m in mods {
-        s.push_str(&format!("loadmodule \"{m}.so\"\n"));
-    }
-    s.push_str(&format!(
-        "modparam(\"usrloc\", \"db_mode\", 0)\n\
-         request_route {{\n\
-           if (!mf_process_maxfwd_header(\"10\")) {{ sl_send_reply(\"483\",\"Too Many Hops\"); exit; }}\n\
-           if (has_totag()) {{ if (loose_route()) {{ t_relay(); exit; }}\n\
-             if (is_method(\"ACK\")) {{ if (t_check_trans()) {{ t_relay(); }} exit; }}\n\
-             sl_send_reply(\"404\",\"Not here\"); exit; }}\n\
-           if (is_method(\"CANCEL\")) {{ if (t_check_trans()) {{ t_relay(); }} exit; }}\n\
-           t_check_trans();\n\
-           if (is_method(\"REGISTER\")) {{\n\
-             if (!pv_www_authenticate(\"$td\", \"{PASSWORD}\", \"0\")) {{ www_challenge(\"$td\", \"0\"); exit; }}\n\
-             consume_credentials(); save(\"location\"); exit; }}\n\
-           if (is_method(\"INVITE\")) {{\n\
-             if (!pv_proxy_authenticate(\"$fd\", \"{PASSWORD}\", \"0\")) {{ proxy_challenge(\"$fd\", \"0\"); exit; }}\n\
-             consume_credentials(); record_route(); }}\n\
-           if (!lookup(\"location\")) {{ sl_send_reply(\"404\",\"Not Found\"); exit; }}\n\
-           t_relay();\n\
-         }}\n"
-    ));
-    s
 }
 
 /// Kills the callee's SIPp when a step ends (it never exits on its own).

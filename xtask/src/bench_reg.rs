@@ -11,12 +11,20 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 
 use crate::harness::{
-    free_port, get_json, login, scratch, target_dir, wait_http, wait_udp_bound, Guard,
+    free_port, get_json, kamailio_cfg, login, scratch, target_dir, wait_http, wait_udp_bound, Guard,
 };
 use crate::proc::{tree_cpu_us, tree_rss_kib};
 
 const PASSWORD: &str = "Bench4Reg77x";
 const ADMIN: &str = "Bench-admin-77";
+/// Kamailio as a plain digest registrar (usrloc in memory): the registrar benchmark's peer.
+const REGISTRAR_ROUTE: &str = r#"
+  if (!mf_process_maxfwd_header("10")) { sl_send_reply("483","Too Many Hops"); exit; }
+  if (is_method("REGISTER")) {
+    if (!pv_www_authenticate("$td", "PASSWORD", "0")) { www_challenge("$td", "0"); exit; }
+    consume_credentials(); save("location"); exit; }
+  sl_send_reply("404","Not here");
+"#;
 const SCENARIO: &str = include_str!("../../tests/scenarios/reg_auth.xml");
 
 struct Options {
@@ -162,7 +170,10 @@ fn bench_kamailio(opts: &Options, work: &Path) -> Result<Summary> {
     let cfg = work.join("kamailio.cfg");
     let run = work.join("kam-run");
     std::fs::create_dir_all(&run)?;
-    std::fs::write(&cfg, kamailio_cfg(port))?;
+    std::fs::write(
+        &cfg,
+        kamailio_cfg(port, &REGISTRAR_ROUTE.replace("PASSWORD", PASSWORD)),
+    )?;
     let pidfile = work.join("kam.pid");
     let child = Guard(
         Command::new("taskset")
@@ -321,39 +332,4 @@ fn report(s: &[&Summary]) {
             p.mean_cpu_us / k.mean_cpu_us
         );
     }
-}
-
-fn kamailio_cfg(port: u16) -> String {
-    let mods = [
-        "tm",
-        "sl",
-        "rr",
-        "pv",
-        "maxfwd",
-        "textops",
-        "siputils",
-        "xlog",
-        "sanity",
-        "usrloc",
-        "registrar",
-        "auth",
-    ];
-    let mut s = format!(
-        "#!KAMAILIO\ndebug=1\nlog_stderror=yes\nchildren=2\nlisten=udp:127.0.0.1:{port}\n\
-         mpath=\"/usr/lib/x86_64-linux-gnu/kamailio/modules/\"\n"
-    );
-    for m in mods {
-        s.push_str(&format!("loadmodule \"{m}.so\"\n"));
-    }
-    s.push_str(&format!(
-        "modparam(\"usrloc\", \"db_mode\", 0)\n\
-         request_route {{\n\
-           if (!mf_process_maxfwd_header(\"10\")) {{ sl_send_reply(\"483\",\"Too Many Hops\"); exit; }}\n\
-           if (is_method(\"REGISTER\")) {{\n\
-             if (!pv_www_authenticate(\"$td\", \"{PASSWORD}\", \"0\")) {{ www_challenge(\"$td\", \"0\"); exit; }}\n\
-             consume_credentials(); save(\"location\"); exit; }}\n\
-           sl_send_reply(\"404\",\"Not here\");\n\
-         }}\n"
-    ));
-    s
 }

@@ -116,3 +116,33 @@ pub(crate) fn print_sipp_errors(dir: &Path) {
         let _ = std::fs::remove_file(e.path());
     }
 }
+
+/// A Kamailio configuration listening on 127.0.0.1:`port` (UDP, two workers, in-memory
+/// usrloc) whose request route is `route`: the benchmarks' peer server.
+pub(crate) fn kamailio_cfg(port: u16, route: &str) -> String {
+    let mods = [
+        "tm",
+        "sl",
+        "rr",
+        "pv",
+        "maxfwd",
+        "textops",
+        "siputils",
+        "xlog",
+        "sanity",
+        "usrloc",
+        "registrar",
+        "auth",
+    ];
+    let mut s = format!(
+        "#!KAMAILIO\ndebug=1\nlog_stderror=yes\nchildren=2\nlisten=udp:127.0.0.1:{port}\n\
+         mpath=\"/usr/lib/x86_64-linux-gnu/kamailio/modules/\"\n"
+    );
+    for m in mods {
+        s.push_str(&format!("loadmodule \"{m}.so\"\n"));
+    }
+    s.push_str("modparam(\"usrloc\", \"db_mode\", 0)\nrequest_route {");
+    s.push_str(route);
+    s.push_str("}\n");
+    s
+}
