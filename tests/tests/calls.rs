@@ -195,3 +195,19 @@ fn wrong_password_on_invite_never_rings() {
     );
     assert_eq!(r.code, 0, "caller: {}", r.output);
 }
+
+#[test]
+fn bye_for_an_unknown_dialog_gets_481() {
+    let (s, _port) = site(json!({}));
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+    sock.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .expect("timeout");
+    let bye = "BYE sip:202@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKnodialog1;rport\r\n\
+               From: <sip:201@127.0.0.1>;tag=a1\r\nTo: <sip:202@127.0.0.1>;tag=b2\r\nCall-ID: no-such-dialog\r\n\
+               CSeq: 7 BYE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
+    sock.send_to(bye.as_bytes(), s.d.sip_addr()).expect("send");
+    let mut buf = [0u8; 4096];
+    let (n, _) = sock.recv_from(&mut buf).expect("an answer");
+    let reply = String::from_utf8_lossy(&buf[..n]);
+    assert!(reply.starts_with("SIP/2.0 481"), "{reply}");
+}
