@@ -183,8 +183,8 @@ fn tone_crosses_pbxd_both_ways_between_two_baresip_phones() {
     d.add_extension("301", SECRET, json!({"codecs": ["PCMU"]}));
     d.add_extension("302", SECRET, json!({"codecs": ["PCMU"]}));
     let pbx = d.sip_addr();
-    let a = phone(&dir.0, "301", &pbx, 1000.0, 42000, false);
-    let b = phone(&dir.0, "302", &pbx, 440.0, 42100, true);
+    let a = phone(&dir.0, "301", &pbx, 1000.0, 46000, false);
+    let b = phone(&dir.0, "302", &pbx, 440.0, 46100, true);
     let end = Instant::now() + Duration::from_secs(20);
     while d.registrations().len() < 2 {
         assert!(
@@ -232,8 +232,8 @@ fn killed_phone_ends_the_call_by_rtp_timeout() {
     d.add_extension("311", SECRET, json!({"codecs": ["PCMU"]}));
     d.add_extension("312", SECRET, json!({"codecs": ["PCMU"]}));
     let pbx = d.sip_addr();
-    let a = phone(&dir.0, "311", &pbx, 1000.0, 42200, false);
-    let mut b = phone(&dir.0, "312", &pbx, 440.0, 42300, true);
+    let a = phone(&dir.0, "311", &pbx, 1000.0, 46200, false);
+    let mut b = phone(&dir.0, "312", &pbx, 440.0, 46300, true);
     let end = Instant::now() + Duration::from_secs(20);
     while d.registrations().len() < 2 {
         assert!(Instant::now() < end, "both phones register");
