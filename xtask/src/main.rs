@@ -5,6 +5,8 @@
 //!   registrations/s at zero failures, CPU-µs per registration, memory per binding, ratios.
 //! - `cargo xtask bench calls`: SIPp caller → pbxd → SIPp callee beside Kamailio as a
 //!   stateful proxy on the same traffic: calls/s at zero failures and CPU-µs per call.
+//! - `cargo xtask deps`: the dependency-direction rule of architecture.md (sans-IO crates
+//!   pull in no I/O crate and read no clock).
 //! - `cargo xtask bench relay`: N concurrent G.711 calls through the RTP relay beside a
 //!   minimal forwarder measured in the same run.
 
@@ -13,6 +15,7 @@
 mod bench_calls;
 mod bench_reg;
 mod bench_relay;
+mod deps;
 mod harness;
 mod proc;
 
@@ -29,6 +32,7 @@ fn main() -> Result<()> {
         ["bench", "reg", rest @ ..] => bench_reg::run(rest),
         ["bench", "calls", rest @ ..] => bench_calls::run(rest),
         ["bench", "relay", rest @ ..] => bench_relay::run(rest),
+        ["deps"] => deps::run(),
         ["bench", ..] | [] | ["help"] | ["--help"] => {
             println!(
                 "usage: cargo xtask bench reg|calls|relay [options]  (see xtask/src/bench_*.rs)"
