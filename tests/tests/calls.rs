@@ -211,3 +211,45 @@ fn bye_for_an_unknown_dialog_gets_481() {
     let reply = String::from_utf8_lossy(&buf[..n]);
     assert!(reply.starts_with("SIP/2.0 481"), "{reply}");
 }
+
+#[test]
+fn sigterm_hangs_up_active_calls_and_keeps_their_cdr() {
+    let (mut s, port) = site(json!({}));
+    let uas = callee(&s, "uas_answer.xml", port);
+    let target = s.d.sip_addr();
+    let line = format!("201;[authentication username=201 password={SECRET}]");
+    let caller = std::thread::spawn(move || {
+        sipp(
+            &target,
+            "call_uac_byed.xml",
+            &[line],
+            free_port(),
+            &["-m", "1", "-s", "202"],
+        )
+    });
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let m = ureq::get(&format!("{}/metrics", s.d.url()))
+            .call()
+            .expect("metrics")
+            .into_string()
+            .unwrap_or_default();
+        if m.contains("rotary_calls_active 1") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < end,
+            "the call never became active"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(s.d.terminate().expect("exits"), Some(0));
+    let c = caller.join().expect("caller thread");
+    assert_eq!(c.code, 0, "caller got a BYE: {}", c.output);
+    let u = uas.join().expect("uas thread");
+    assert_eq!(u.code, 0, "callee got a BYE: {}", u.output);
+    let (sip, http) = (s.d.sip_port, s.d.http_port);
+    s.d = Pbxd::start_with(&s._dir.0, sip, http, &[]).expect("restarts");
+    let cdr = last_cdr(&s);
+    assert_eq!(cdr["disposition"], "ANSWERED", "{cdr}");
+}
