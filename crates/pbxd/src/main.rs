@@ -181,7 +181,8 @@ fn init_logging(flags: &Flags) {
         });
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     if flags.json_logs {
         builder.json().init();
     } else {
