@@ -7,14 +7,14 @@
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::Instant;
+use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 
 use crate::harness::{
-    free_port, kamailio_cfg, login, scratch, target_dir, wait_http, wait_udp_bound, Guard,
+    free_port, kamailio_cfg, login, mean_cpu, measured_step, scratch, target_dir, wait_http,
+    wait_udp_bound, Guard, Step,
 };
-use crate::proc::tree_cpu_us;
 
 const PASSWORD: &str = "Bench4Call77";
 const ADMIN: &str = "Bench-admin-77";
@@ -38,13 +38,6 @@ const PROXY_ROUTE: &str = r#"
 const CALLER: &str = include_str!("../../tests/scenarios/call_uac.xml");
 const REGISTER: &str = include_str!("../../tests/scenarios/reg_auth.xml");
 const CALLEE: &str = include_str!("../../tests/scenarios/uas_answer.xml");
-
-struct Step {
-    rate: u32,
-    ok: bool,
-    achieved: f64,
-    cpu_us_per_call: f64,
-}
 
 pub(crate) fn run(args: &[&str]) -> Result<()> {
     let mut rates = vec![25, 50, 100, 200, 300, 400];
@@ -205,68 +198,58 @@ fn ramp(
                 .spawn()?,
         );
         wait_udp_bound(callee_port)?;
-        let cpu0 = tree_cpu_us(server_pid)?;
-        let t = Instant::now();
-        let ok = Command::new("taskset")
-            .args([
-                "-c",
-                "1",
-                "timeout",
-                "180",
-                "sipp",
-                &target,
-                "-sf",
-                "caller.xml",
-                "-inf",
-                "caller.csv",
-                "-s",
-                "202",
-            ])
-            .args(["-i", "127.0.0.1", "-p"])
-            .arg(free_port().to_string())
-            .args([
-                "-m",
-                &calls.to_string(),
-                "-r",
-                &rate.to_string(),
-                "-l",
-                "5000",
-            ])
-            .args([
-                "-nostdin",
-                "-timeout",
-                "120s",
-                "-timeout_error",
-                "-trace_err",
-            ])
-            .current_dir(work)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()?
-            .success();
-        if !ok {
-            crate::harness::print_sipp_errors(work);
-        }
-        let wall = t.elapsed().as_secs_f64();
-        // Let the last BYEs settle before reading the CPU counter.
-        std::thread::sleep(std::time::Duration::from_millis(700));
-        let cpu = tree_cpu_us(server_pid)?.saturating_sub(cpu0);
-        let _ = uas.0.kill();
-        let step = Step {
-            rate,
-            ok,
-            achieved: f64::from(calls) / wall,
-            cpu_us_per_call: cpu as f64 / f64::from(calls),
-        };
-        println!(
-            "  rate {:>4}/s: {} calls in {:.1} s = {:>6.1}/s, {}, server CPU {:>7.1} µs/call",
+        let step = measured_step(
+            server_pid,
             rate,
             calls,
-            wall,
-            step.achieved,
-            if ok { "0 failures" } else { "FAILURES" },
-            step.cpu_us_per_call
-        );
+            "call",
+            Duration::from_millis(700),
+            || {
+                let ok = Command::new("taskset")
+                    .args([
+                        "-c",
+                        "1",
+                        "timeout",
+                        "180",
+                        "sipp",
+                        &target,
+                        "-sf",
+                        "caller.xml",
+                        "-inf",
+                        "caller.csv",
+                        "-s",
+                        "202",
+                    ])
+                    .args(["-i", "127.0.0.1", "-p"])
+                    .arg(free_port().to_string())
+                    .args([
+                        "-m",
+                        &calls.to_string(),
+                        "-r",
+                        &rate.to_string(),
+                        "-l",
+                        "5000",
+                    ])
+                    .args([
+                        "-nostdin",
+                        "-timeout",
+                        "120s",
+                        "-timeout_error",
+                        "-trace_err",
+                    ])
+                    .current_dir(work)
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status()?
+                    .success();
+                if !ok {
+                    crate::harness::print_sipp_errors(work);
+                }
+                Ok(ok)
+            },
+        )?;
+        let _ = uas.0.kill();
+        let ok = step.ok;
         steps.push(step);
         if !ok {
             break;
@@ -277,14 +260,7 @@ fn ramp(
 
 fn report(pbxd: &[Step], kam: &[Step]) {
     let best = |s: &[Step]| s.iter().filter(|x| x.ok).map(|x| x.rate).max().unwrap_or(0);
-    let mean = |s: &[Step]| {
-        let good: Vec<f64> = s
-            .iter()
-            .filter(|x| x.ok)
-            .map(|x| x.cpu_us_per_call)
-            .collect();
-        good.iter().sum::<f64>() / good.len().max(1) as f64
-    };
+    let mean = mean_cpu;
     println!(
         "\n{:<10} {:>24} {:>20}",
         "server", "best calls/s (0 fail)", "CPU µs/call (mean)"

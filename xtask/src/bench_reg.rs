@@ -6,14 +6,15 @@
 
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
 use crate::harness::{
-    free_port, get_json, kamailio_cfg, login, scratch, target_dir, wait_http, wait_udp_bound, Guard,
+    free_port, get_json, kamailio_cfg, login, mean_cpu, measured_step, scratch, target_dir,
+    wait_http, wait_udp_bound, Guard, Step,
 };
-use crate::proc::{tree_cpu_us, tree_rss_kib};
+use crate::proc::tree_rss_kib;
 
 const PASSWORD: &str = "Bench4Reg77x";
 const ADMIN: &str = "Bench-admin-77";
@@ -31,14 +32,6 @@ struct Options {
     aors: u32,
     rates: Vec<u32>,
     seconds: u32,
-}
-
-/// Result of one rate step.
-struct Step {
-    rate: u32,
-    ok: bool,
-    achieved: f64,
-    cpu_us_per_reg: f64,
 }
 
 /// Summary for one server.
@@ -257,26 +250,15 @@ fn ramp(opts: &Options, work: &Path, port: u16, server_pid: u32) -> Result<Vec<S
     let sipp_port = free_port();
     for &rate in &opts.rates {
         let calls = (rate * opts.seconds).max(opts.aors);
-        let cpu0 = tree_cpu_us(server_pid)?;
-        let t = Instant::now();
-        let ok = sipp(work, port, sipp_port, rate, calls)?;
-        let wall = t.elapsed().as_secs_f64();
-        let cpu = tree_cpu_us(server_pid)?.saturating_sub(cpu0);
-        let step = Step {
-            rate,
-            ok,
-            achieved: f64::from(calls) / wall,
-            cpu_us_per_reg: cpu as f64 / f64::from(calls),
-        };
-        println!(
-            "  rate {:>5}/s: {} registrations in {:.2} s = {:>7.0}/s, {} , server CPU {:>6.1} µs/registration",
+        let step = measured_step(
+            server_pid,
             rate,
             calls,
-            wall,
-            step.achieved,
-            if ok { "0 failures" } else { "FAILURES" },
-            step.cpu_us_per_reg
-        );
+            "registration",
+            Duration::ZERO,
+            || sipp(work, port, sipp_port, rate, calls),
+        )?;
+        let ok = step.ok;
         steps.push(step);
         if !ok {
             break;
@@ -333,12 +315,7 @@ fn summarize(
     rss1: u64,
     bindings: usize,
 ) -> Summary {
-    let good: Vec<&Step> = steps.iter().filter(|s| s.ok).collect();
-    let mean_cpu_us = if good.is_empty() {
-        f64::NAN
-    } else {
-        good.iter().map(|s| s.cpu_us_per_reg).sum::<f64>() / good.len() as f64
-    };
+    let mean_cpu_us = mean_cpu(&steps);
     let rss_per_binding_bytes = rss1.saturating_sub(rss0) as f64 * 1024.0 / bindings.max(1) as f64;
     let best = steps
         .into_iter()

@@ -146,3 +146,62 @@ pub(crate) fn kamailio_cfg(port: u16, route: &str) -> String {
     s.push_str("}\n");
     s
 }
+
+/// One rate step of a benchmark: offered rate, whether every attempt succeeded, the rate
+/// achieved and the server's CPU per attempt.
+pub(crate) struct Step {
+    pub(crate) rate: u32,
+    pub(crate) ok: bool,
+    pub(crate) achieved: f64,
+    pub(crate) cpu_us_each: f64,
+}
+
+/// Run one step (`drive` returns whether SIPp saw zero failures), measuring the server's
+/// CPU around it; `settle` lets in-flight work finish before the counter is read. Prints
+/// the step's line, naming each attempt `what`.
+pub(crate) fn measured_step(
+    server_pid: u32,
+    rate: u32,
+    count: u32,
+    what: &str,
+    settle: Duration,
+    drive: impl FnOnce() -> Result<bool>,
+) -> Result<Step> {
+    let cpu0 = crate::proc::tree_cpu_us(server_pid)?;
+    let t = Instant::now();
+    let ok = drive()?;
+    let wall = t.elapsed().as_secs_f64();
+    std::thread::sleep(settle);
+    let cpu = crate::proc::tree_cpu_us(server_pid)?.saturating_sub(cpu0);
+    let step = Step {
+        rate,
+        ok,
+        achieved: f64::from(count) / wall,
+        cpu_us_each: cpu as f64 / f64::from(count),
+    };
+    #[allow(clippy::print_stdout)]
+    {
+        println!(
+            "  rate {:>5}/s: {count} {what}s in {wall:.2} s = {:>7.1}/s, {}, server CPU {:>7.1} µs/{what}",
+            rate,
+            step.achieved,
+            if ok { "0 failures" } else { "FAILURES" },
+            step.cpu_us_each
+        );
+    }
+    Ok(step)
+}
+
+/// Mean CPU per attempt over the steps without failures (NaN when there are none).
+pub(crate) fn mean_cpu(steps: &[Step]) -> f64 {
+    let good: Vec<f64> = steps
+        .iter()
+        .filter(|s| s.ok)
+        .map(|s| s.cpu_us_each)
+        .collect();
+    if good.is_empty() {
+        f64::NAN
+    } else {
+        good.iter().sum::<f64>() / good.len() as f64
+    }
+}
