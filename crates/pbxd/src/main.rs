@@ -46,6 +46,9 @@ fn fail(msg: &str) -> ExitCode {
 }
 
 async fn run(flags: Flags) -> anyhow::Result<()> {
+    // Signal handlers go in before anything is announced: a supervisor that sends SIGTERM
+    // right after `ready` must get a clean stop, not the default kill.
+    let stop = StopSignals::install().context("installing signal handlers")?;
     prepare_data_dir(&flags.data_dir)?;
     let mut store = Store::open(&flags.data_dir)
         .with_context(|| format!("data dir {}", flags.data_dir.display()))?;
@@ -83,7 +86,7 @@ async fn run(flags: Flags) -> anyhow::Result<()> {
     backend.set_ready();
     tracing::info!(sip = %engine.sip_addr(), http = %flags.http_bind, "pbxd ready");
 
-    wait_for_signal().await;
+    stop.wait().await;
     tracing::info!("stopping");
     backend.set_not_ready();
     let _ = tokio::time::timeout(Duration::from_secs(3), engine.shutdown()).await;
@@ -190,17 +193,25 @@ fn init_logging(flags: &Flags) {
     }
 }
 
-async fn wait_for_signal() {
-    use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut term), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
-        std::future::pending::<()>().await;
-        return;
-    };
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = int.recv() => {}
+/// SIGTERM and SIGINT, registered once at startup so no signal can arrive unhandled.
+struct StopSignals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn install() -> std::io::Result<Self> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(Self {
+            term: signal(SignalKind::terminate())?,
+            int: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    async fn wait(mut self) {
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.int.recv() => {}
+        }
     }
 }
