@@ -1,0 +1,1 @@
+//! Signal processing on linear PCM: DTMF, tones, mixing, gain.
