@@ -36,6 +36,7 @@ mod core;
 mod error;
 mod ports;
 mod relay;
+pub mod sound;
 
 pub use error::MediaError;
 pub use ports::{PortPair, PortPool};

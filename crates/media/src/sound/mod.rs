@@ -1,0 +1,2 @@
+//! Audio files: decoding prompts and music on hold into the playback format, and
+//! writing recordings.
