@@ -13,7 +13,6 @@ use rotary_e2e::{free_port, Pbxd, TempDir};
 use serde_json::json;
 
 const SECRET: &str = "Tone77call-e2e";
-const RATE: u32 = 8000;
 
 struct Phone {
     dir: PathBuf,
@@ -28,12 +27,33 @@ impl Drop for Phone {
     }
 }
 
-fn write_tone(path: &Path, hz: f64, seconds: u32) {
-    let n = RATE * seconds;
+/// The audio rate baresip's codec runs at, which its WAV source and recording use.
+fn codec_rate(codec: &str) -> u32 {
+    match codec {
+        "G722" => 16_000,
+        "opus" => 48_000,
+        _ => 8_000,
+    }
+}
+
+/// baresip's channel count for `codec` (its Opus runs in stereo, and aufile insists the
+/// WAV matches).
+fn codec_channels(codec: &str) -> u16 {
+    if codec == "opus" {
+        2
+    } else {
+        1
+    }
+}
+
+fn write_tone(path: &Path, hz: f64, seconds: u32, rate: u32, channels: u16) {
+    let n = rate * seconds;
     let mut data = Vec::with_capacity(n as usize * 2);
     for i in 0..n {
-        let v = (f64::from(i) * 2.0 * std::f64::consts::PI * hz / f64::from(RATE)).sin() * 12_000.0;
-        data.extend_from_slice(&(v as i16).to_le_bytes());
+        let v = (f64::from(i) * 2.0 * std::f64::consts::PI * hz / f64::from(rate)).sin() * 12_000.0;
+        for _ in 0..channels {
+            data.extend_from_slice(&(v as i16).to_le_bytes());
+        }
     }
     let mut w = Vec::new();
     w.extend_from_slice(b"RIFF");
@@ -41,10 +61,10 @@ fn write_tone(path: &Path, hz: f64, seconds: u32) {
     w.extend_from_slice(b"WAVEfmt ");
     w.extend_from_slice(&16u32.to_le_bytes());
     w.extend_from_slice(&1u16.to_le_bytes()); // PCM
-    w.extend_from_slice(&1u16.to_le_bytes()); // mono
-    w.extend_from_slice(&RATE.to_le_bytes());
-    w.extend_from_slice(&(RATE * 2).to_le_bytes());
-    w.extend_from_slice(&2u16.to_le_bytes());
+    w.extend_from_slice(&channels.to_le_bytes());
+    w.extend_from_slice(&rate.to_le_bytes());
+    w.extend_from_slice(&(rate * 2 * u32::from(channels)).to_le_bytes());
+    w.extend_from_slice(&(2 * channels).to_le_bytes());
     w.extend_from_slice(&16u16.to_le_bytes());
     w.extend_from_slice(b"data");
     w.extend_from_slice(&(data.len() as u32).to_le_bytes());
@@ -53,16 +73,30 @@ fn write_tone(path: &Path, hz: f64, seconds: u32) {
 }
 
 fn phone(root: &Path, ext: &str, pbx: &str, tone_hz: f64, rtp_base: u16, answer: bool) -> Phone {
+    phone_with(root, ext, pbx, tone_hz, rtp_base, answer, "PCMU")
+}
+
+/// A baresip phone registered as `ext`, sending a tone with `codec` only.
+fn phone_with(
+    root: &Path,
+    ext: &str,
+    pbx: &str,
+    tone_hz: f64,
+    rtp_base: u16,
+    answer: bool,
+    codec: &str,
+) -> Phone {
     let dir = root.join(ext);
     std::fs::create_dir_all(dir.join("rec")).expect("mkdir");
     let tone = dir.join("tone.wav");
-    write_tone(&tone, tone_hz, 60);
+    write_tone(&tone, tone_hz, 60, codec_rate(codec), codec_channels(codec));
     let sip = free_port();
     let ctrl = free_port();
     let config = format!(
         "poll_method epoll\nsip_listen 127.0.0.1:{sip}\nnet_interface 127.0.0.1\n\
          rtp_ports {rtp_base}-{}\naudio_source aufile,{}\naudio_player aubridge,nulla\n\
-         audio_alert aubridge,nulla\nmodule_path /usr/lib/baresip/modules\nmodule g711.so\n\
+         audio_alert aubridge,nulla\nmodule_path /usr/lib/baresip/modules\nmodule g711.so\nmodule g722.so\n\
+         module g726.so\nmodule gsm.so\nmodule opus.so\n\
          module aufile.so\nmodule aubridge.so\nmodule sndfile.so\nsnd_path {}\n\
          module_app account.so\nmodule_app menu.so\nmodule_app ctrl_tcp.so\nctrl_tcp_listen 127.0.0.1:{ctrl}\n",
         rtp_base + 9,
@@ -71,8 +105,14 @@ fn phone(root: &Path, ext: &str, pbx: &str, tone_hz: f64, rtp_base: u16, answer:
     );
     std::fs::write(dir.join("config"), config).expect("config");
     let auto = if answer { ";answermode=auto" } else { "" };
+    // baresip names Opus by its full rtpmap.
+    let codec = if codec == "opus" {
+        "opus/48000/2"
+    } else {
+        codec
+    };
     let account = format!(
-        "<sip:{ext}@{pbx}>;auth_user={ext};auth_pass={SECRET};regint=60;audio_codecs=PCMU{auto}\n"
+        "<sip:{ext}@{pbx}>;auth_user={ext};auth_pass={SECRET};regint=60;audio_codecs={codec}{auto}\n"
     );
     std::fs::write(dir.join("accounts"), account).expect("accounts");
     std::fs::write(dir.join("contacts"), "").expect("contacts");
@@ -113,9 +153,10 @@ fn dial_started(reply: &str) -> bool {
     reply.contains("\"ok\":true") || reply.contains("\"direction\":\"outgoing\"")
 }
 
-/// Samples of a 16-bit mono WAV (skips the header chunks).
+/// Samples of a 16-bit WAV's first channel (skips the header chunks).
 fn read_wav(path: &Path) -> (u32, Vec<i16>) {
     let b = std::fs::read(path).expect("read wav");
+    let channels = usize::from(u16::from_le_bytes([b[22], b[23]]).max(1));
     let rate = u32::from_le_bytes([b[24], b[25], b[26], b[27]]);
     let mut i = 12;
     while i + 8 <= b.len() {
@@ -124,7 +165,7 @@ fn read_wav(path: &Path) -> (u32, Vec<i16>) {
             let data = &b[i + 8..(i + 8 + len).min(b.len())];
             return (
                 rate,
-                data.chunks_exact(2)
+                data.chunks_exact(2 * channels)
                     .map(|c| i16::from_le_bytes([c[0], c[1]]))
                     .collect(),
             );
@@ -264,4 +305,65 @@ fn killed_phone_ends_the_call_by_rtp_timeout() {
         .unwrap_or_default();
     assert!(metrics.contains("rotary_calls_active 0"), "{metrics}");
     command(a.ctrl, "quit", "");
+}
+
+/// A caller that only speaks G.711 µ-law calls a callee that only speaks `codec`: pbxd
+/// transcodes, and each phone hears the other's tone at the right frequency.
+fn transcoded_call(codec: &str, caller: &str, callee: &str, rtp_base: u16) {
+    let dir = TempDir::new(&format!("transcode-{}", codec.to_lowercase()));
+    let mut d = Pbxd::start(&dir.0).expect("pbxd starts");
+    d.add_extension(caller, SECRET, json!({"codecs": ["PCMU"]}));
+    d.add_extension(callee, SECRET, json!({"codecs": [codec]}));
+    let pbx = d.sip_addr();
+    let a = phone_with(&dir.0, caller, &pbx, 1000.0, rtp_base, false, "PCMU");
+    let b = phone_with(&dir.0, callee, &pbx, 440.0, rtp_base + 100, true, codec);
+    let end = Instant::now() + Duration::from_secs(20);
+    while d.registrations().len() < 2 {
+        assert!(Instant::now() < end, "both phones register");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let reply = command(a.ctrl, "dial", &format!("sip:{callee}@{pbx}"));
+    assert!(dial_started(&reply), "dial: {reply}");
+    std::thread::sleep(Duration::from_secs(5));
+    command(a.ctrl, "hangup", "");
+    std::thread::sleep(Duration::from_millis(500));
+    command(a.ctrl, "quit", "");
+    command(b.ctrl, "quit", "");
+    std::thread::sleep(Duration::from_millis(500));
+    let _ = d.wait_for_log("call media", Duration::from_secs(3));
+    let media = d.log_lines.join("\n");
+    let heard_by_b = recording(&b.dir).expect("callee recorded the call");
+    let heard_by_a = recording(&a.dir).unwrap_or_else(|| panic!("caller recorded: {media}"));
+    let (fb, secs_b) = analyse(&heard_by_b);
+    let (fa, secs_a) = analyse(&heard_by_a);
+    assert!(
+        (fb - 1000.0).abs() < 20.0,
+        "{codec} callee heard {fb:.0} Hz, expected 1000 Hz"
+    );
+    assert!(
+        (fa - 440.0).abs() < 10.0,
+        "PCMU caller heard {fa:.0} Hz from {codec}, expected 440 Hz"
+    );
+    assert!(secs_b > 2.5, "{codec} callee heard only {secs_b:.1} s");
+    assert!(secs_a > 2.5, "caller heard only {secs_a:.1} s from {codec}");
+}
+
+#[test]
+fn pcmu_caller_and_g722_callee_hear_each_other_through_transcoding() {
+    transcoded_call("G722", "321", "322", 46400);
+}
+
+#[test]
+fn pcmu_caller_and_opus_callee_hear_each_other_through_transcoding() {
+    transcoded_call("opus", "331", "332", 46600);
+}
+
+#[test]
+fn pcmu_caller_and_g726_callee_hear_each_other_through_transcoding() {
+    transcoded_call("G726-32", "341", "342", 46800);
+}
+
+#[test]
+fn pcmu_caller_and_gsm_callee_hear_each_other_through_transcoding() {
+    transcoded_call("GSM", "351", "352", 47000);
 }

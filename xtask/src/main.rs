@@ -9,6 +9,9 @@
 //!   pull in no I/O crate and read no clock).
 //! - `cargo xtask bench relay`: N concurrent G.711 calls through the RTP relay beside a
 //!   minimal forwarder measured in the same run.
+//! - `cargo xtask sounds [--force]`: the English system prompts of `sounds/prompts.txt`
+//!   into `sounds/en/` (espeak-ng + sox, only changed texts) and a default
+//!   music-on-hold track; see `sounds/README.md`.
 
 #![allow(clippy::print_stdout)] // a CLI: printing the report is its job
 
@@ -18,6 +21,7 @@ mod bench_relay;
 mod deps;
 mod harness;
 mod proc;
+mod sounds;
 
 use anyhow::{bail, Result};
 
@@ -33,6 +37,7 @@ fn main() -> Result<()> {
         ["bench", "calls", rest @ ..] => bench_calls::run(rest),
         ["bench", "relay", rest @ ..] => bench_relay::run(rest),
         ["deps"] => deps::run(),
+        ["sounds", rest @ ..] => sounds::run(rest),
         ["bench", ..] | [] | ["help"] | ["--help"] => {
             println!(
                 "usage: cargo xtask bench reg|calls|relay [options]  (see xtask/src/bench_*.rs)"

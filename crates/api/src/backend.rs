@@ -4,6 +4,7 @@
 //! `pbxd` implements [`Backend`] over the engine; tests implement it with a small fake. The API
 //! never reaches into the engine any other way.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use rotary_config::Config;
@@ -33,6 +34,11 @@ pub trait Backend: Send + Sync + 'static {
     /// The PBX's one event bus; `GET /api/v1/events` subscribes to it. Must return the same
     /// bus every time (a client resumes with sequence numbers from it).
     fn events(&self) -> Arc<EventBus>;
+    /// The data directory recordings are stored under (CDR `recording` paths are relative
+    /// to it); `None` when the PBX keeps no files.
+    fn data_dir(&self) -> Option<PathBuf> {
+        None
+    }
 }
 
 /// One registered contact as `GET /api/v1/registrations` returns it (interface.md).

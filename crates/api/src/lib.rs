@@ -116,7 +116,7 @@ impl std::fmt::Debug for AppState {
 
 /// The whole HTTP surface: `/healthz`, `/metrics` and `/api/v1/…`.
 pub fn router(state: AppState) -> Router {
-    use routes::{cdr, events, extensions, registrations, settings, system};
+    use routes::{cdr, events, extensions, recordings, registrations, settings, system};
     Router::new()
         .route("/healthz", get(system::healthz))
         .route("/metrics", get(system::metrics))
@@ -137,6 +137,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/registrations", get(registrations::list))
         .route("/api/v1/cdr", get(cdr::list))
         .route("/api/v1/cdr.csv", get(cdr::csv))
+        .route("/api/v1/recordings/{id}", get(recordings::download))
         .route(
             "/api/v1/settings",
             get(settings::show).patch(settings::patch),

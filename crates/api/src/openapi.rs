@@ -13,7 +13,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
 
 use crate::backend::RegistrationView;
 use crate::error::{ErrorBody, IssueBody};
-use crate::routes::{cdr, events, extensions, registrations, settings, system};
+use crate::routes::{cdr, events, extensions, recordings, registrations, settings, system};
 
 /// The document of the whole API as JSON text (built once).
 #[must_use]
@@ -50,6 +50,7 @@ pub fn openapi_json() -> String {
         registrations::list,
         cdr::list,
         cdr::csv,
+        recordings::download,
         settings::show,
         settings::patch,
         events::stream,
@@ -106,7 +107,7 @@ pub(crate) struct ExtensionSchema {
     permit: Vec<String>,
     /// Unanswered calls go to voicemail.
     voicemail: bool,
-    /// Codecs in preference order: PCMU, PCMA, G722, G729, GSM, opus.
+    /// Codecs in preference order: PCMU, PCMA, G722, G726-32, G729, GSM, opus.
     #[schema(example = json!(["PCMU", "PCMA", "G722", "opus"]))]
     codecs: Vec<String>,
     /// `rfc4733`, `info`, `inband` or `auto`.
@@ -120,6 +121,8 @@ pub(crate) struct ExtensionSchema {
     qualify_interval: u32,
     /// May register from outside the LAN (needs a strong secret).
     remote: bool,
+    /// Every answered call of this extension is recorded.
+    record_calls: bool,
 }
 
 /// An extension as the API accepts it. On create `number` and `secret` are required; on
@@ -156,6 +159,8 @@ pub(crate) struct ExtensionWriteSchema {
     qualify_interval: Option<i64>,
     /// Default false; needs a strong secret.
     remote: Option<bool>,
+    /// Record every answered call; default false.
+    record_calls: Option<bool>,
 }
 
 /// The global PBX options as the API returns them. Times are whole seconds; ranges are

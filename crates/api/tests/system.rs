@@ -142,6 +142,7 @@ async fn openapi_extension_schemas_match_the_wire_types() {
         register_expiry: Some(1),
         qualify_interval: Some(1),
         remote: Some(true),
+        record_calls: Some(false),
     };
     let input = serde_json::to_value(full).unwrap();
     let mut input_keys: Vec<String> = input.as_object().unwrap().keys().cloned().collect();

@@ -6,9 +6,13 @@
 //! Sans-IO: plain functions and state machines over `i16` PCM slices. No sockets, no
 //! clock, no files.
 
-pub mod dsp;
 pub mod codec;
+pub mod dsp;
 mod error;
+pub mod plc;
+pub mod resample;
 
-pub use codec::{CodecId, CodecParams, Decoder, Encoder, OpusParams};
+pub use codec::{new_decoder, new_encoder, CodecId, CodecParams, Decoder, Encoder, OpusParams};
 pub use error::CodecError;
+pub use plc::Concealer;
+pub use resample::{resample_once, Resampler};

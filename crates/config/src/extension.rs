@@ -135,6 +135,9 @@ pub enum Codec {
     /// G.722 wideband (RFC 3551 payload type 9).
     #[serde(rename = "G722")]
     G722,
+    /// G.726 at 32 kbit/s (`G726-32`, dynamic payload type, RFC 3551 §4.5.4).
+    #[serde(rename = "G726-32", alias = "G726")]
+    G726,
     /// G.729 (RFC 3551 payload type 18).
     #[serde(rename = "G729")]
     G729,
@@ -148,10 +151,11 @@ pub enum Codec {
 
 impl Codec {
     /// Every codec, in the order the GUI lists them.
-    pub const ALL: [Codec; 6] = [
+    pub const ALL: [Codec; 7] = [
         Codec::Pcmu,
         Codec::Pcma,
         Codec::G722,
+        Codec::G726,
         Codec::G729,
         Codec::Gsm,
         Codec::Opus,
@@ -167,6 +171,7 @@ impl Codec {
             Codec::G729 => "G729",
             Codec::Gsm => "GSM",
             Codec::Opus => "opus",
+            Codec::G726 => "G726-32",
         }
     }
 
@@ -179,7 +184,7 @@ impl Codec {
             Codec::Pcma => Some(8),
             Codec::G722 => Some(9),
             Codec::G729 => Some(18),
-            Codec::Opus => None,
+            Codec::Opus | Codec::G726 => None,
         }
     }
 }
@@ -290,6 +295,8 @@ pub struct Extension {
     /// The DUC "Remote Extension" flag: may register from outside the LAN (needs a strong
     /// secret).
     pub remote: bool,
+    /// Record every answered call this extension makes or takes ("always" recording).
+    pub record_calls: bool,
 }
 
 impl Extension {
@@ -347,6 +354,8 @@ pub struct ExtensionView {
     pub qualify_interval: u32,
     /// See [`Extension::remote`].
     pub remote: bool,
+    /// See [`Extension::record_calls`].
+    pub record_calls: bool,
 }
 
 impl From<&Extension> for ExtensionView {
@@ -363,6 +372,7 @@ impl From<&Extension> for ExtensionView {
             register_expiry: e.register_expiry,
             qualify_interval: e.qualify_interval,
             remote: e.remote,
+            record_calls: e.record_calls,
         }
     }
 }

@@ -29,6 +29,7 @@
 //! belong with those resources.
 
 mod extension;
+pub mod routing;
 mod settings;
 mod validate;
 

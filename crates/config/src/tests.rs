@@ -44,7 +44,7 @@ fn interface_example_round_trips() {
             "number": "101", "name": "Alice", "max_contacts": 2, "permit": ["0.0.0.0/0"],
             "voicemail": true, "codecs": ["PCMU", "PCMA", "G722", "opus"],
             "dtmf_mode": "rfc4733", "nat": true, "register_expiry": 1800,
-            "qualify_interval": 60, "remote": false
+            "qualify_interval": 60, "remote": false, "record_calls": false
         })
     );
     let back: ExtensionView = serde_json::from_value(view).expect("deserializes");
@@ -335,7 +335,10 @@ fn codec_rules() {
         .expect("case-insensitive input");
     assert_eq!(ext.codecs, [Codec::G729, Codec::Gsm, Codec::Opus]);
     let names: Vec<&str> = Codec::ALL.iter().map(|c| c.name()).collect();
-    assert_eq!(names, ["PCMU", "PCMA", "G722", "G729", "GSM", "opus"]);
+    assert_eq!(
+        names,
+        ["PCMU", "PCMA", "G722", "G726-32", "G729", "GSM", "opus"]
+    );
     for c in Codec::ALL {
         let json = serde_json::to_string(&c).expect("serializes");
         assert_eq!(json, format!("\"{}\"", c.name()));

@@ -79,6 +79,9 @@ pub struct ExtensionInput {
     /// The DUC "Remote Extension" flag; default false; needs a strong secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remote: Option<bool>,
+    /// Record every answered call of this extension; default false.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_calls: Option<bool>,
 }
 
 /// Most entries a permit list may hold.
@@ -207,6 +210,10 @@ pub fn validate_extension(
         .or(existing.map(|e| e.voicemail))
         .unwrap_or(true);
     let nat = input.nat.or(existing.map(|e| e.nat)).unwrap_or(true);
+    let record_calls = input
+        .record_calls
+        .or(existing.map(|e| e.record_calls))
+        .unwrap_or(false);
 
     match (number, secret) {
         (Some(number), Some(secret)) if issues.is_empty() => Ok(Extension {
@@ -222,6 +229,7 @@ pub fn validate_extension(
             register_expiry,
             qualify_interval,
             remote,
+            record_calls,
         }),
         _ => Err(issues),
     }

@@ -307,8 +307,15 @@ impl Shell {
                 a_remote,
                 b_remote,
                 rtp_timeout,
+                plan,
             } => {
-                self.media.start(call, a_remote, b_remote, rtp_timeout);
+                self.media.start(
+                    call,
+                    a_remote,
+                    b_remote,
+                    rtp_timeout,
+                    media::to_media_plan(&plan),
+                );
             }
             CallAction::UpdateRelay {
                 call,

@@ -8,8 +8,11 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
+use rotary_codecs::CodecId;
+use rotary_config::Codec;
 use rotary_media::{
-    PortPair, PortPool, Relay, RelayConfig, RelayEvent, RelayHandle, RelayLeg, Remote,
+    DtmfTransport, MediaPlan, PortPair, PortPool, Relay, RelayConfig, RelayEvent, RelayHandle,
+    RelayLeg, Remote, StreamFormat,
 };
 use tokio::sync::mpsc;
 
@@ -82,14 +85,17 @@ impl MediaState {
         a_remote: SocketAddr,
         b_remote: SocketAddr,
         rtp_timeout: Option<Duration>,
+        plan: MediaPlan,
     ) {
         let remotes = [Remote::from_rtp(a_remote), Remote::from_rtp(b_remote)];
         match self.slots.remove(&call) {
             Some(Slot::Reserved { a, b }) => {
                 let config = RelayConfig {
                     rtp_timeout,
+                    plan,
                     ..RelayConfig::default()
                 };
+                tracing::debug!(%call, ?plan, "media plan");
                 match Relay::spawn(a, b, [Some(remotes[0]), Some(remotes[1])], config) {
                     Ok((handle, mut events)) => {
                         let tx = self.events.clone();
@@ -106,6 +112,7 @@ impl MediaState {
                 }
             }
             Some(Slot::Relaying(handle)) => {
+                let _ = handle.set_plan(plan);
                 let _ = handle.set_remote(RelayLeg::A, remotes[0]);
                 let _ = handle.set_remote(RelayLeg::B, remotes[1]);
                 if let Some(t) = rtp_timeout {
@@ -137,6 +144,16 @@ impl MediaState {
             let metrics = self.metrics.clone();
             tokio::spawn(async move {
                 if let Ok(st) = h.stats().await {
+                    tracing::info!(
+                        %call,
+                        a_to_b = st.a_to_b.relayed,
+                        b_to_a = st.b_to_a.relayed,
+                        a_received = st.a_to_b.received.packets,
+                        b_received = st.b_to_a.received.packets,
+                        a_undecodable = st.a_to_b.undecodable,
+                        b_undecodable = st.b_to_a.undecodable,
+                        "call media"
+                    );
                     let relayed = st.a_to_b.relayed + st.b_to_a.relayed;
                     let lost = st.a_to_b.lost() + st.b_to_a.lost();
                     metrics.rtp_relayed.fetch_add(relayed, Ordering::Relaxed);
@@ -150,5 +167,37 @@ impl MediaState {
     /// Calls holding ports right now.
     pub(crate) fn len(&self) -> usize {
         self.slots.len()
+    }
+}
+
+/// The call core's media plan in the media engine's terms.
+pub(crate) fn to_media_plan(plan: &crate::call::MediaPlan) -> MediaPlan {
+    let format = |leg: &crate::call::LegMedia| StreamFormat {
+        codec: codec_id(leg.codec),
+        payload_type: leg.payload_type,
+        event_payload_type: leg.event_payload_type,
+        ptime_ms: leg.ptime_ms,
+        dtmf: match leg.dtmf {
+            crate::call::DtmfTransport::Rfc4733 => DtmfTransport::Rfc4733,
+            crate::call::DtmfTransport::Inband => DtmfTransport::Inband,
+            crate::call::DtmfTransport::Info => DtmfTransport::Info,
+        },
+    };
+    MediaPlan {
+        legs: [plan.a.as_ref().map(format), plan.b.as_ref().map(format)],
+        transcode: plan.transcode,
+    }
+}
+
+/// The codec implementation for a configured codec; G.729 has none (relayed only).
+fn codec_id(codec: Codec) -> Option<CodecId> {
+    match codec {
+        Codec::Pcmu => Some(CodecId::Pcmu),
+        Codec::Pcma => Some(CodecId::Pcma),
+        Codec::G722 => Some(CodecId::G722),
+        Codec::G726 => Some(CodecId::G726_32),
+        Codec::Gsm => Some(CodecId::Gsm),
+        Codec::Opus => Some(CodecId::Opus),
+        Codec::G729 => None,
     }
 }

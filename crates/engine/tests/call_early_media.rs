@@ -24,6 +24,7 @@ fn early_media_is_anchored_and_relayed() {
         a_remote: "192.0.2.10:4000".parse().unwrap(),
         b_remote: "192.0.2.20:5000".parse().unwrap(),
         rtp_timeout: None,
+        plan: pcmu_plan(),
     }));
     rig.advance(Duration::from_secs(2));
     rig.reply(&b, &inv, 200, "btag", Some(&b.sdp(5000, "sendrecv")));
@@ -34,5 +35,6 @@ fn early_media_is_anchored_and_relayed() {
         a_remote: "192.0.2.10:4000".parse().unwrap(),
         b_remote: "192.0.2.20:5000".parse().unwrap(),
         rtp_timeout: Some(Duration::from_secs(60)),
+        plan: pcmu_plan(),
     }));
 }

@@ -55,16 +55,33 @@ fn unregistered_callee_is_480() {
     );
 }
 
+/// Only a codec pbxd cannot transcode (G.729) on the caller's side, none of it on the
+/// callee's: nothing can bridge them.
 #[test]
 fn no_common_codec_is_488() {
     let (mut rig, a, b) = two_phones();
+    rig.extension("101", &[Codec::G729, Codec::Pcmu], &[&a]);
     rig.extension("102", &[Codec::G722], &[&b]);
+    let sdp = a.sdp_with(4000, "18 101", "a=rtpmap:18 G729/8000\r\n", "sendrecv");
+    rig.send(&a, &a.invite("102", "g729-only", Some(&sdp), &[]));
+    let resp = rig.take_response(&a, 488);
+    assert!(resp.headers.get("Warning").unwrap().starts_with("305 "));
+    assert_eq!(rig.one_cdr().cause, Cause::NoCommonCodec);
+    assert_eq!(rig.pending_for(&b), 0);
+}
+
+#[test]
+fn g729_only_callee_of_a_pcmu_caller_is_488() {
+    let (mut rig, a, b) = two_phones();
+    rig.extension("102", &[Codec::G729], &[&b]);
     let resp = rejected(&mut rig, &a, "102", 488);
     assert!(resp.headers.get("Warning").unwrap().starts_with("305 "));
     assert_eq!(rig.one_cdr().cause, Cause::NoCommonCodec);
     assert_eq!(rig.pending_for(&b), 0);
 }
 
+/// The callee is offered the caller's codecs it may use (pass-through), then its own
+/// codecs pbxd can transcode into; never a codec the callee may not use.
 #[test]
 fn offer_is_trimmed_to_codecs_both_extensions_allow() {
     let (mut rig, a, b) = two_phones();
@@ -74,7 +91,10 @@ fn offer_is_trimmed_to_codecs_both_extensions_allow() {
     rig.send(&a, &a.invite("102", "trim-1", Some(&sdp), &[]));
     let inv = rig.take_request(&b, Method::Invite);
     let offer = body(&inv.body);
-    assert!(offer.contains("m=audio 10002 RTP/AVP 8 101\r\n"), "{offer}");
+    assert!(
+        offer.contains("m=audio 10002 RTP/AVP 8 9 101\r\n"),
+        "{offer}"
+    );
     assert!(!offer.contains("PCMU"), "{offer}");
 }
 

@@ -190,6 +190,7 @@ impl RelayCore {
             malformed: leg.malformed,
             send_failed: leg.send_failed,
             no_destination: leg.no_destination,
+            undecodable: 0,
             latched: leg.rtp.latched(),
             rtcp_latched: leg.rtcp.latched(),
         };
@@ -202,6 +203,12 @@ impl RelayCore {
 
     /// Where to send to the phone on `to`, counting packets that have nowhere to go
     /// against the leg they came from.
+    /// Where RTP for `to`'s phone goes now (latched source, else its SDP address):
+    /// the destination of media pbxd generates itself (transcoded, prompts).
+    pub(crate) fn rtp_destination(&self, to: RelayLeg) -> Option<SocketAddr> {
+        self.legs[to.index()].rtp.remote()
+    }
+
     fn destination(&mut self, to: RelayLeg, kind: Kind) -> Option<SocketAddr> {
         let target = &self.legs[to.index()];
         let dest = match kind {

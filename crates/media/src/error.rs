@@ -26,6 +26,9 @@ pub enum MediaError {
     /// The relay task has stopped (closed, or its runtime shut down).
     #[error("the relay has stopped")]
     RelayClosed,
+    /// A codec could not be set up for transcoding.
+    #[error("codec: {0}")]
+    Codec(rotary_codecs::CodecError),
     /// A socket could not be bound or registered for a reason other than "in use".
     #[error("media socket: {0}")]
     Io(#[from] std::io::Error),

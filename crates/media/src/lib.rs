@@ -34,11 +34,14 @@
 
 mod core;
 mod error;
+mod format;
 mod ports;
 mod relay;
 pub mod sound;
+mod transcode;
 
 pub use error::MediaError;
+pub use format::{DtmfTransport, MediaPlan, StreamFormat};
 pub use ports::{PortPair, PortPool};
 pub use relay::{
     DirectionStats, LocalPorts, Relay, RelayConfig, RelayEvent, RelayEvents, RelayHandle, RelayLeg,

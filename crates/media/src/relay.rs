@@ -14,7 +14,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use rotary_rtp::{ClockRate, StreamReport};
+use rotary_rtp::{ClockRate, RtpPacket, StreamReport};
 use tokio::io::ReadBuf;
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
@@ -23,7 +23,9 @@ use tokio::time::Sleep;
 
 use crate::core::RelayCore;
 use crate::error::MediaError;
+use crate::format::MediaPlan;
 use crate::ports::{PortLease, PortPair};
+use crate::transcode::Transcoder;
 
 /// Settings of one relay, taken from the configuration snapshot at call setup.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -39,6 +41,9 @@ pub struct RelayConfig {
     pub latch_only_from_sdp_ip: bool,
     /// RTP clock for jitter in milliseconds. Default 8 kHz (G.711).
     pub clock_rate: ClockRate,
+    /// The legs' negotiated formats and whether to transcode between them. Default:
+    /// unknown formats, packets pass through.
+    pub plan: MediaPlan,
 }
 
 impl Default for RelayConfig {
@@ -49,6 +54,7 @@ impl Default for RelayConfig {
             relatch_packets: 3,
             latch_only_from_sdp_ip: false,
             clock_rate: ClockRate::NARROWBAND,
+            plan: MediaPlan::default(),
         }
     }
 }
@@ -135,6 +141,8 @@ pub struct DirectionStats {
     pub send_failed: u64,
     /// Accepted packets with no destination yet (other phone's address unknown).
     pub no_destination: u64,
+    /// Transcoded calls: payloads that did not decode (concealed instead).
+    pub undecodable: u64,
     /// The latched RTP source of the sending phone.
     pub latched: Option<SocketAddr>,
     /// The latched RTCP source of the sending phone.
@@ -208,15 +216,21 @@ impl Relay {
         ];
         let (cmd_tx, cmds) = mpsc::unbounded_channel();
         let (events, event_rx) = mpsc::unbounded_channel();
-        let task = RelayTask {
+        let mut task = RelayTask {
             socks,
             core: RelayCore::new(now(), &config, remotes),
             cmds,
             events,
             sleep: Box::pin(tokio::time::sleep_until(tokio::time::Instant::now())),
             armed: None,
+            transcoder: None,
+            plan: MediaPlan::default(),
+            frame_sleep: Box::pin(tokio::time::sleep_until(tokio::time::Instant::now())),
+            frame_armed: None,
+            out_buf: Vec::with_capacity(1500),
             _leases: [a.lease, b.lease],
         };
+        task.set_plan(config.plan);
         let join = tokio::spawn(task.run());
         Ok((
             RelayHandle {
@@ -249,6 +263,12 @@ impl RelayHandle {
     /// Whatever arrives is still relayed.
     pub fn set_hold(&self, hold: bool) -> Result<(), MediaError> {
         self.send(Command::SetHold(hold))
+    }
+
+    /// The negotiation settled (again): from now on bridge the legs as `plan` says
+    /// (pass through, or transcode between the two formats).
+    pub fn set_plan(&self, plan: MediaPlan) -> Result<(), MediaError> {
+        self.send(Command::SetPlan(plan))
     }
 
     /// A snapshot of both directions' statistics.
@@ -288,6 +308,7 @@ impl RelayHandle {
 enum Command {
     SetRemote(RelayLeg, Remote),
     SetHold(bool),
+    SetPlan(MediaPlan),
     Stats(oneshot::Sender<RelayStats>),
     Close,
 }
@@ -300,6 +321,13 @@ struct RelayTask {
     events: mpsc::UnboundedSender<RelayEvent>,
     sleep: Pin<Box<Sleep>>,
     armed: Option<Instant>,
+    /// Present while the legs are transcoded; packets then never pass through.
+    transcoder: Option<Transcoder>,
+    plan: MediaPlan,
+    /// The transcoder's frame clock.
+    frame_sleep: Pin<Box<Sleep>>,
+    frame_armed: Option<Instant>,
+    out_buf: Vec<u8>,
     _leases: [PortLease; 2],
 }
 
@@ -318,7 +346,7 @@ impl RelayTask {
             }
             let more = RECV_BUF.with(|buf| self.drain_sockets(cx, &mut buf.borrow_mut()[..]));
             self.flush_events();
-            if self.poll_timer(cx) {
+            if self.poll_timer(cx) || self.poll_frames(cx) {
                 continue;
             }
             if more {
@@ -358,7 +386,15 @@ impl RelayTask {
                     } else {
                         self.core.handle_rtcp(leg, from, data)
                     };
-                    if let Some(dest) = dest {
+                    if let (Some(tc), Some(_)) = (&mut self.transcoder, dest) {
+                        // Transcoded: audio goes through the transcoder, and RTCP stays
+                        // on its leg (its reports describe a stream the far phone never sees).
+                        if kind == RTP {
+                            if let Ok(p) = RtpPacket::parse(data) {
+                                tc.ingest(now, leg, &p);
+                            }
+                        }
+                    } else if let Some(dest) = dest {
                         let sent = self.socks[leg.other().index()][kind].try_send_to(data, dest);
                         self.core.handle_sent(leg, kind == RTCP, sent.is_ok());
                     }
@@ -372,11 +408,67 @@ impl RelayTask {
         match cmd {
             Command::SetRemote(leg, remote) => self.core.set_remote(leg, remote),
             Command::SetHold(hold) => self.core.set_hold(now(), hold),
+            Command::SetPlan(plan) => self.set_plan(plan),
             Command::Stats(reply) => {
-                let _ = reply.send(self.core.stats());
+                let mut stats = self.core.stats();
+                if let Some(tc) = &self.transcoder {
+                    stats.a_to_b.undecodable = tc.decode_errors(RelayLeg::A);
+                    stats.b_to_a.undecodable = tc.decode_errors(RelayLeg::B);
+                }
+                let _ = reply.send(stats);
             }
             Command::Close => {}
         }
+    }
+
+    /// Switches between pass-through and transcoding when the negotiated formats change.
+    fn set_plan(&mut self, plan: MediaPlan) {
+        if plan == self.plan {
+            return;
+        }
+        self.plan = plan;
+        self.transcoder = plan.transcoding().and_then(|[a, b]| {
+            let seeds = [rand::random(), rand::random()];
+            match Transcoder::new(a, b, seeds) {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot transcode; relaying unchanged");
+                    None
+                }
+            }
+        });
+        self.frame_armed = None;
+    }
+
+    /// Sends the transcoded packets that are due. Returns true when the frame clock fired.
+    fn poll_frames(&mut self, cx: &mut Context<'_>) -> bool {
+        let Some(due) = self.transcoder.as_ref().and_then(Transcoder::poll_timeout) else {
+            self.frame_armed = None;
+            return false;
+        };
+        if self.frame_armed != Some(due) {
+            self.frame_sleep
+                .as_mut()
+                .reset(tokio::time::Instant::from_std(due));
+            self.frame_armed = Some(due);
+        }
+        if self.frame_sleep.as_mut().poll(cx).is_pending() {
+            return false;
+        }
+        self.frame_armed = None;
+        let now = now().max(due);
+        let Some(tc) = self.transcoder.as_mut() else {
+            return false;
+        };
+        for to in [RelayLeg::A, RelayLeg::B] {
+            while tc.poll_packet(now, to, &mut self.out_buf) {
+                if let Some(dest) = self.core.rtp_destination(to) {
+                    let sent = self.socks[to.index()][RTP].try_send_to(&self.out_buf, dest);
+                    self.core.handle_sent(to.other(), false, sent.is_ok());
+                }
+            }
+        }
+        true
     }
 
     fn flush_events(&mut self) {

@@ -1,6 +1,7 @@
 //! Glue between the API's `Backend` seam and the engine: the API reads views and pushes
 //! new configuration snapshots through here, so neither crate knows the other.
 
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -13,13 +14,15 @@ use rotary_engine::EngineHandle;
 pub(crate) struct EngineBackend {
     engine: EngineHandle,
     ready: AtomicBool,
+    data_dir: PathBuf,
 }
 
 impl EngineBackend {
-    pub(crate) fn new(engine: EngineHandle) -> Self {
+    pub(crate) fn new(engine: EngineHandle, data_dir: PathBuf) -> Self {
         EngineBackend {
             engine,
             ready: AtomicBool::new(false),
+            data_dir,
         }
     }
 
@@ -64,6 +67,10 @@ impl Backend for EngineBackend {
 
     fn events(&self) -> Arc<rotary_engine::events::EventBus> {
         self.engine.events()
+    }
+
+    fn data_dir(&self) -> Option<PathBuf> {
+        Some(self.data_dir.clone())
     }
 
     fn is_ready(&self) -> bool {

@@ -71,7 +71,10 @@ async fn run(flags: Flags) -> anyhow::Result<()> {
         other => anyhow::anyhow!("{other}"),
     })?;
 
-    let backend = Arc::new(backend::EngineBackend::new(engine.clone()));
+    let backend = Arc::new(backend::EngineBackend::new(
+        engine.clone(),
+        flags.data_dir.clone(),
+    ));
     let state = rotary_api::AppState::new(Arc::new(Mutex::new(store)), backend.clone());
     let app =
         rotary_api::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();

@@ -1,6 +1,14 @@
 //! RFC 4733 telephone-event payloads (DTMF digits sent as RTP events). The relay passes
 //! them through unchanged; this parser lets later features (feature codes, IVR over an
-//! anchored call) see the digits.
+//! anchored call) see the digits. [`DtmfSender`] generates the packets of an event when
+//! pbxd sends digits itself; [`DtmfReceiver`] turns a received packet stream into one
+//! key press per event.
+
+mod receiver;
+mod sender;
+
+pub use receiver::{DigitEnd, DtmfDigit, DtmfReceiver, DtmfReceiverConfig};
+pub use sender::{DtmfPacket, DtmfSendError, DtmfSender, DtmfSenderConfig};
 
 /// One telephone-event payload (RFC 4733 §2.3): which event, whether it has ended, its
 /// volume and how long it has lasted so far.
@@ -31,11 +39,37 @@ impl EventCode {
     }
 }
 
+impl EventCode {
+    /// The event code of a DTMF key (`0`–`9`, `*`, `#`, `A`–`D`, case-insensitive).
+    #[must_use]
+    pub fn from_digit(key: char) -> Option<EventCode> {
+        let key = key.to_ascii_uppercase();
+        DIGITS
+            .iter()
+            .position(|d| *d == key)
+            .and_then(|i| u8::try_from(i).ok())
+            .map(EventCode)
+    }
+}
+
 impl DtmfEvent {
     /// Shorthand for `self.code.digit()`.
     #[must_use]
     pub fn digit(&self) -> Option<char> {
         self.code.digit()
+    }
+
+    /// The 4-byte payload (RFC 4733 §2.3): event, E|R|volume, duration. The R bit is
+    /// sent as zero; a volume above 63 is clamped to 63.
+    #[must_use]
+    pub fn to_bytes(&self) -> [u8; 4] {
+        let [hi, lo] = self.duration.to_be_bytes();
+        [
+            self.code.0,
+            u8::from(self.end) << 7 | self.volume.min(63),
+            hi,
+            lo,
+        ]
     }
 }
 

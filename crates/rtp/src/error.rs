@@ -59,4 +59,25 @@ pub enum RtpError {
         /// Bytes received.
         len: usize,
     },
+    /// The caller's buffer cannot hold what is being written.
+    #[error("buffer of {have} bytes too small, need {need}")]
+    BufferTooSmall {
+        /// Bytes the packet needs.
+        need: usize,
+        /// Bytes the buffer has.
+        have: usize,
+    },
+    /// A payload type outside 0–127 (RFC 3550 §5.1: 7 bits).
+    #[error("payload type {pt} does not fit in 7 bits")]
+    BadPayloadType {
+        /// The value given.
+        pt: u8,
+    },
+    /// An RTCP item does not fit its field (more than 31 report blocks, an SDES item
+    /// over 255 bytes, a packet over 262,140 bytes).
+    #[error("RTCP field overflow: {what}")]
+    RtcpFieldOverflow {
+        /// Which field.
+        what: &'static str,
+    },
 }

@@ -1,12 +1,15 @@
 //! Receive statistics for one RTP stream: counts, loss from extended sequence gaps
-//! (RFC 3550 A.3), interarrival jitter (RFC 3550 A.8), reordering and duplicates.
+//! (RFC 3550 A.3), interarrival jitter (RFC 3550 A.8), reordering and duplicates, the
+//! RTCP report block they make (RFC 3550 §6.4.1) and a quality estimate (E-model).
 //! Plain fields updated in O(1) per packet, no allocation: cheap enough for the relay's
 //! hot path.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::id::{ClockRate, SeqNo, Ssrc};
 use crate::packet::RtpPacket;
+use crate::quality::{CodecImpairment, Quality, QualityInputs};
+use crate::rtcp::{ReportBlock, SenderInfo};
 
 /// Running receive statistics of the RTP arriving from one phone. Feed every accepted
 /// packet to [`StreamStats::handle_rtp`]; read [`StreamStats::report`] whenever needed.
@@ -27,6 +30,8 @@ pub struct StreamStats {
     jitter: f64,
     last_packet: Option<Instant>,
     stream: Option<SeqState>,
+    /// LSR of the last SR from the source, and when it arrived.
+    last_sr: Option<(u32, Instant)>,
 }
 
 /// A snapshot of [`StreamStats`], plain data for reports and APIs.
@@ -76,6 +81,7 @@ impl StreamStats {
             jitter: 0.0,
             last_packet: None,
             stream: None,
+            last_sr: None,
         }
     }
 
@@ -129,6 +135,43 @@ impl StreamStats {
         s.unique += 1;
         s.bad_seq = None;
         self.jitter = s.update_jitter(self.jitter, self.clock_rate, now, packet.timestamp());
+    }
+
+    /// An SR from the source arrived at `now`: remembered for the LSR and DLSR fields
+    /// of the next report block.
+    pub fn handle_sender_report(&mut self, now: Instant, info: &SenderInfo) {
+        self.last_sr = Some((info.ntp.middle32(), now));
+    }
+
+    /// The reception report block for the current stream at `now` (RFC 3550 §6.4.1,
+    /// A.3), for an RR or SR pbxd sends; `None` before the first packet. Starts a new
+    /// reporting interval: the next block's fraction lost counts from here.
+    pub fn report_block(&mut self, now: Instant) -> Option<ReportBlock> {
+        let s = self.stream.as_mut()?;
+        let expected = s.highest.0 - s.base.0 + 1;
+        let expected_interval = expected.saturating_sub(s.expected_prior);
+        let received_interval = s.unique.saturating_sub(s.received_prior);
+        s.expected_prior = expected;
+        s.received_prior = s.unique;
+        let lost_interval = expected_interval.saturating_sub(received_interval);
+        // lost ≤ expected, so the quotient is at most 256; 256 is reported as 255.
+        let fraction_lost = (lost_interval << 8)
+            .checked_div(expected_interval)
+            .map_or(0, |f| u8::try_from(f).unwrap_or(u8::MAX));
+        let (lsr, dlsr) = match self.last_sr {
+            Some((lsr, at)) => (lsr, to_1_65536(now.saturating_duration_since(at))),
+            None => (0, 0),
+        };
+        Some(ReportBlock {
+            ssrc: s.ssrc,
+            fraction_lost,
+            cumulative_lost: i32::try_from(s.lost()).unwrap_or(i32::MAX).min(0x7f_ffff),
+            // The low 32 bits: 16 bits of cycles and the sequence number.
+            highest_seq: s.highest.0 as u32,
+            jitter: self.jitter.round().clamp(0.0, f64::from(u32::MAX)) as u32,
+            lsr,
+            dlsr,
+        })
     }
 
     /// Total packets lost so far (RFC 3550 A.3), over all streams.
@@ -204,6 +247,32 @@ impl StreamStats {
     }
 }
 
+impl StreamReport {
+    /// Fraction of the expected packets that never arrived, 0–1.
+    #[must_use]
+    pub fn loss(&self) -> f64 {
+        let received = self.packets.saturating_sub(self.duplicates);
+        let expected = received + self.lost;
+        if expected == 0 {
+            return 0.0;
+        }
+        self.lost as f64 / expected as f64
+    }
+
+    /// Quality of what was received, by the simplified E-model: this report's loss and
+    /// jitter, a one-way network delay and the codec.
+    #[must_use]
+    pub fn quality(&self, one_way_delay: Duration, codec: CodecImpairment) -> Quality {
+        Quality::estimate(QualityInputs {
+            loss: self.loss(),
+            jitter: Duration::from_secs_f64(self.jitter_ms.clamp(0.0, 1e9) / 1000.0),
+            delay: one_way_delay,
+            codec,
+            ..QualityInputs::default()
+        })
+    }
+}
+
 /// Sequence and transit tracking of the current stream.
 #[derive(Debug, Clone)]
 struct SeqState {
@@ -217,6 +286,9 @@ struct SeqState {
     bad_seq: Option<u16>,
     prev_arrival: Instant,
     prev_ts: u32,
+    /// Expected and received counts at the last report block (RFC 3550 A.3).
+    expected_prior: u64,
+    received_prior: u64,
 }
 
 impl SeqState {
@@ -231,6 +303,8 @@ impl SeqState {
             bad_seq: None,
             prev_arrival: now,
             prev_ts: packet.timestamp(),
+            expected_prior: 0,
+            received_prior: 0,
         }
     }
 
@@ -252,6 +326,12 @@ impl SeqState {
         self.prev_ts = ts;
         jitter + (d - jitter) / 16.0
     }
+}
+
+/// A duration in the 1/65,536 s units of DLSR, saturating.
+fn to_1_65536(d: Duration) -> u32 {
+    let units = d.as_nanos().saturating_mul(65_536) / 1_000_000_000;
+    u32::try_from(units).unwrap_or(u32::MAX)
 }
 
 /// RFC 3550 A.1: largest forward jump still treated as loss rather than a restart.

@@ -72,17 +72,20 @@ pub enum Codec {
     Gsm,
     /// Opus (RFC 7587): always `opus/48000/2` on the wire.
     Opus,
+    /// G.726 at 32 kbit/s, `G726-32/8000` with a dynamic payload type (RFC 3551 §4.5.4).
+    G726,
 }
 
 impl Codec {
     /// Every codec this crate knows by name.
-    pub const ALL: [Codec; 6] = [
+    pub const ALL: [Codec; 7] = [
         Codec::Pcmu,
         Codec::Pcma,
         Codec::G722,
         Codec::G729,
         Codec::Gsm,
         Codec::Opus,
+        Codec::G726,
     ];
 
     /// Looks a codec up by its SDP encoding name, case-insensitively (RFC 8866 §6.6).
@@ -103,6 +106,7 @@ impl Codec {
             Codec::G729 => "G729",
             Codec::Gsm => "GSM",
             Codec::Opus => "opus",
+            Codec::G726 => "G726-32",
         }
     }
 
@@ -115,7 +119,7 @@ impl Codec {
             Codec::G722 => Some(PayloadType::G722),
             Codec::G729 => Some(PayloadType::G729),
             Codec::Gsm => Some(PayloadType::GSM),
-            Codec::Opus => None,
+            Codec::Opus | Codec::G726 => None,
         }
     }
 

@@ -51,6 +51,8 @@ pub use hold::{apply_hold, hold_state, HoldMethod, HoldState};
 pub use model::{
     Bandwidth, Connection, Formats, Media, MediaKind, Origin, OtherLine, SessionDescription, Timing,
 };
-pub use negotiate::{answer, filter_offer, Answer, MediaAddr, NegotiatedCodec};
+pub use negotiate::{
+    answer, chosen_codec, filter_offer, offer_with, Answer, MediaAddr, NegotiatedCodec,
+};
 pub use origin::LocalOrigin;
 pub use parse::{MAX_LEN, MAX_LINES, MAX_MEDIA};

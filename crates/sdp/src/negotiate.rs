@@ -8,7 +8,7 @@
 use std::net::{IpAddr, SocketAddr};
 
 use crate::attribute::{Attribute, Direction};
-use crate::codec::{PayloadType, RtpMap};
+use crate::codec::{Codec, PayloadType, RtpMap};
 use crate::error::SdpError;
 use crate::hold::offered_direction;
 use crate::model::{Connection, Formats, Media, MediaKind, SessionDescription, Timing};
@@ -218,6 +218,98 @@ pub fn filter_offer(
         return Err(SdpError::NoCommonCodec);
     }
     Ok(out)
+}
+
+/// An offer for the far leg of a transcoded call: the first active audio stream keeps
+/// the offerer's codecs named in `keep` (they can pass through untouched) and gains
+/// `add`, the codecs pbxd can transcode into, after them; `telephone-event` stays.
+/// Added codecs take their static payload type, or the first free dynamic one (96–127).
+///
+/// Errors as [`filter_offer`], [`SdpError::NoCommonCodec`] when the stream would be
+/// left without a codec.
+pub fn offer_with(
+    offer: &SessionDescription,
+    keep: &[&str],
+    add: &[Codec],
+) -> Result<SessionDescription, SdpError> {
+    let index = pick_audio(offer)?;
+    let mut out = offer.clone();
+    let m = &mut out.media[index];
+    let (codecs, events) = offered_codecs(m);
+    let mut pts: Vec<PayloadType> = Vec::new();
+    for pt in m.payload_types() {
+        let wanted = codecs
+            .iter()
+            .any(|c| c.rtpmap.payload_type == *pt && is_allowed(&c.rtpmap, keep))
+            || events.iter().any(|e| e.rtpmap.payload_type == *pt);
+        if wanted && !pts.contains(pt) {
+            pts.push(*pt);
+        }
+    }
+    m.retain_payload_attributes(&pts);
+    let mut used: Vec<PayloadType> = m.payload_types().to_vec();
+    let mut added_any = false;
+    for codec in add {
+        let present = codecs
+            .iter()
+            .any(|c| pts.contains(&c.rtpmap.payload_type) && c.rtpmap.codec() == Some(*codec));
+        if present {
+            continue;
+        }
+        let pt = codec
+            .static_payload_type()
+            .filter(|p| !used.contains(p))
+            .or_else(|| {
+                (96..=127)
+                    .filter_map(PayloadType::new)
+                    .find(|p| !used.contains(p))
+            });
+        let Some(pt) = pt else { break };
+        used.push(pt);
+        let insert_at = pts
+            .iter()
+            .position(|p| events.iter().any(|e| e.rtpmap.payload_type == *p))
+            .unwrap_or(pts.len());
+        pts.insert(insert_at, pt);
+        let rtpmap = RtpMap {
+            payload_type: pt,
+            encoding: codec.name().to_owned(),
+            clock_rate: codec.clock_rate(),
+            channels: codec.channels(),
+        };
+        let fmtp = (*codec == Codec::Opus).then(|| "useinbandfec=1".to_owned());
+        push_codec(m, &NegotiatedCodec { rtpmap, fmtp });
+        added_any = true;
+    }
+    let has_codec = pts
+        .iter()
+        .any(|p| !events.iter().any(|e| e.rtpmap.payload_type == *p));
+    if !has_codec && !added_any {
+        return Err(SdpError::NoCommonCodec);
+    }
+    m.formats = Formats::Rtp(pts);
+    for (i, other) in out.media.iter_mut().enumerate() {
+        if i != index && other.kind == MediaKind::Audio {
+            other.port = 0;
+        }
+    }
+    Ok(out)
+}
+
+/// The codec an answerer chose (the first on its audio `m=` line) and its
+/// `telephone-event` mapping, for setting up the media of that leg.
+#[must_use]
+pub fn chosen_codec(sdp: &SessionDescription) -> Option<(NegotiatedCodec, Option<RtpMap>)> {
+    let (_, m) = sdp.first_active_audio()?;
+    let (codecs, events) = offered_codecs(m);
+    let first = codecs.into_iter().next()?;
+    let clock = first.rtpmap.clock_rate;
+    let te = events
+        .iter()
+        .find(|e| e.rtpmap.clock_rate == clock)
+        .or(events.first())
+        .map(|e| e.rtpmap.clone());
+    Some((first, te))
 }
 
 /// The first active audio stream we can answer with plain RTP.

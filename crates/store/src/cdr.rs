@@ -159,6 +159,20 @@ impl Store {
         Ok(id)
     }
 
+    /// The record with row id `id` (recording downloads look the file up through it).
+    pub fn get_cdr(&self, id: i64) -> Result<Option<CdrRecord>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            r#"SELECT id, start, answer, "end", caller, callee, duration, billsec, disposition,
+                      cause, trunk, call_id, peer_call_id, recording
+               FROM cdr WHERE id = ?1"#,
+        )?;
+        let mut rows = stmt.query([id])?;
+        match rows.next()? {
+            Some(row) => decode(row).map(Some),
+            None => Ok(None),
+        }
+    }
+
     /// Records matching `query`, newest first (by start, then id).
     pub fn query_cdr(&self, query: &CdrQuery) -> Result<Vec<CdrRecord>, StoreError> {
         let mut out = Vec::new();

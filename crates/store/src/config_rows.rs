@@ -294,6 +294,8 @@ struct ExtensionRow {
     register_expiry: u32,
     qualify_interval: u32,
     remote: bool,
+    #[serde(default)]
+    record_calls: bool,
 }
 
 fn encode_extension(ext: &Extension) -> Result<String, StoreError> {
@@ -309,6 +311,7 @@ fn encode_extension(ext: &Extension) -> Result<String, StoreError> {
         register_expiry: ext.register_expiry,
         qualify_interval: ext.qualify_interval,
         remote: ext.remote,
+        record_calls: ext.record_calls,
     };
     serde_json::to_string(&row)
         .map_err(|e| StoreError::corrupt("extension", ext.number.as_str(), e))
@@ -332,6 +335,7 @@ fn decode_extension(number: String, data: &str) -> Result<Extension, StoreError>
         register_expiry: row.register_expiry,
         qualify_interval: row.qualify_interval,
         remote: row.remote,
+        record_calls: row.record_calls,
     })
 }
 

@@ -259,6 +259,7 @@ fn defaults_keeping_secret(current: &Extension, settings: &Settings) -> Extensio
         register_expiry: settings.default_expiry,
         qualify_interval: settings.qualify_interval,
         remote: false,
+        record_calls: false,
     }
 }
 

@@ -101,19 +101,32 @@ pub(crate) fn start(
         .map(|c| c.name())
         .collect();
     // No SDP is a delayed offer: the callee's 2xx will carry the offer.
+    let caller_allowed: Vec<&'static str> = ctx.caller.codecs.iter().map(|c| c.name()).collect();
     let offer = match msg::sdp_body(&req.headers, &req.body) {
         None if req.body.iter().all(u8::is_ascii_whitespace) => None,
         None => {
             attempt.reject(488, Cause::InvalidSdp);
             return None;
         }
-        Some(body) => match media::filter(body, &allowed) {
+        Some(body) => match media::filter(body, &caller_allowed) {
             Ok(o) => Some(o),
             Err(cause) => {
                 attempt.reject(488, cause);
                 return None;
             }
         },
+    };
+    // What the callee's phones are offered: pass-through codecs, then transcoded ones.
+    let b_offer = match offer
+        .as_ref()
+        .map(|o| media::callee_offer(o, &callee.codecs))
+    {
+        None => None,
+        Some(Ok(o)) => Some(o),
+        Some(Err(cause)) => {
+            attempt.reject(488, cause);
+            return None;
+        }
     };
 
     let sent_by = local_addr(cx.sh, flow).to_string();
@@ -155,6 +168,10 @@ pub(crate) fn start(
         a_invite: req,
         a_invite_tx: tx,
         a_offer: offer,
+        b_offer,
+        caller_codecs: ctx.caller.codecs.clone(),
+        dtmf_modes: [ctx.caller.dtmf_mode, callee.dtmf_mode],
+        plan: None,
         b: None,
         targets: callee.contacts,
         forks: Vec::new(),

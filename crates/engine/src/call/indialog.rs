@@ -268,6 +268,11 @@ fn offer(cx: &mut Cx<'_>, call: &mut Call, x: Side, tx: TxHandle, req: Request) 
             fwd.session_expires = Some(secs);
         }
     }
+    if let (Some(body), true) = (&sdp_in, call.plan.is_some_and(|p| p.transcode)) {
+        // Transcoded: each leg's codec is its own business; answer here.
+        answer_locally(cx, call, x, tx, &req, body);
+        return;
+    }
     if let Some(body) = &sdp_in {
         let allowed = call.allowed.clone();
         let sdp = match media::filter(body, &allowed) {
@@ -419,6 +424,49 @@ fn answer_media(
                 out.headers.push("Require", "timer");
             }
         }
+    }
+}
+
+/// A transcoded call's re-INVITE/UPDATE offer from leg `x`, answered by pbxd with the
+/// codec that leg already uses: hold and address changes stay on that leg.
+fn answer_locally(
+    cx: &mut Cx<'_>,
+    call: &mut Call,
+    x: Side,
+    tx: TxHandle,
+    req: &Request,
+    body: &[u8],
+) {
+    let codec = call.plan.and_then(|p| match x {
+        Side::A => p.a,
+        Side::B => p.b,
+    });
+    let (Some(sdp), Some(codec), Some(relay_x)) = (media::parse(body), codec, call.relay_addr(x))
+    else {
+        reply(cx, call, x, tx, req, 488);
+        return;
+    };
+    let local = rotary_sdp::MediaAddr {
+        ip: relay_x.ip(),
+        audio_port: relay_x.port(),
+    };
+    let Ok(ans) = rotary_sdp::answer(&sdp, &[codec.codec.name()], &local, call.origin_mut(x))
+    else {
+        reply(cx, call, x, tx, req, 488);
+        return;
+    };
+    let pm = media::peer_media(&sdp);
+    update_media(cx, call, x, pm.remote, pm.held);
+    let body = ans.sdp.to_bytes();
+    let mut resp = response_for(cx, call, x, req, 200);
+    resp.body = msg::set_sdp(&mut resp.headers, &body);
+    if let Some(l) = call.leg_mut(x) {
+        l.sdp_sent = Some(body);
+    }
+    let _ = cx.txl.respond(cx.now, tx, resp.clone());
+    if req.method == Method::Invite {
+        let seq = msg::cseq_num(&req.headers);
+        await_ack(cx, call, x, tx, resp, seq, None);
     }
 }
 

@@ -16,7 +16,9 @@ use super::media;
 use super::msg;
 use super::state::{Call, CallTimer, ClientRole, DialogRef, Fork, LegState, Phase};
 use super::timers::{arm_session, await_ack};
+use super::types::MediaPlan;
 use super::{CallAction, CallEventKind, Cx, Shared, Side, CALL_ALLOW};
+use rotary_sdp::SessionDescription;
 
 /// Ports are ready: send the anchored offer to every callee contact and start ringing.
 pub(crate) fn media_allocated(cx: &mut Cx<'_>, call: &mut Call, a: SocketAddr, b: SocketAddr) {
@@ -27,7 +29,7 @@ pub(crate) fn media_allocated(cx: &mut Cx<'_>, call: &mut Call, a: SocketAddr, b
     call.phase = Phase::Ringing;
     // Without an offer from the caller (delayed offer) the forks carry none either.
     let offer = call
-        .a_offer
+        .b_offer
         .as_ref()
         .map(|o| media::anchored(o, b, &mut call.origins[1]));
     let max_forwards = call
@@ -317,7 +319,7 @@ fn relay_provisional(cx: &mut Cx<'_>, call: &mut Call, i: usize, resp: &Response
             let Some(relay_a) = call.relay_addr(Side::A) else {
                 return;
             };
-            let body = media::anchored(&sdp, relay_a, call.origin_mut(Side::A));
+            let (body, plan) = settle_media(call, &sdp, relay_a);
             call.a.sdp_sent = Some(body.clone());
             call.early_fork = Some(i);
             let b_remote = media::peer_media(&sdp)
@@ -328,6 +330,7 @@ fn relay_provisional(cx: &mut Cx<'_>, call: &mut Call, i: usize, resp: &Response
                 a_remote: call.a.remote_media.unwrap_or_else(media::unknown_addr),
                 b_remote,
                 rtp_timeout: None,
+                plan,
             });
             call.last_provisional = Some(status);
             reply_a(cx, call, status, Some(body));
@@ -341,6 +344,38 @@ fn relay_provisional(cx: &mut Cx<'_>, call: &mut Call, i: usize, resp: &Response
             }
         }
     }
+}
+
+/// The callee's SDP answer decides the caller's answer and the media plan (kept on
+/// the call). A delayed offer has no caller offer to settle against: it passes through.
+fn settle_media(
+    call: &mut Call,
+    b_sdp: &SessionDescription,
+    relay_a: SocketAddr,
+) -> (Vec<u8>, MediaPlan) {
+    let (body, plan) = match call.a_offer.clone() {
+        Some(a_offer) => {
+            let codecs = call.caller_codecs.clone();
+            let dtmf = call.dtmf_modes;
+            media::settle(
+                &a_offer,
+                b_sdp,
+                relay_a,
+                call.origin_mut(Side::A),
+                &codecs,
+                dtmf,
+            )
+        }
+        None => {
+            let b = media::leg_media(b_sdp, call.dtmf_modes[1]);
+            let a = media::leg_media(b_sdp, call.dtmf_modes[0]);
+            let body = media::anchored(b_sdp, relay_a, call.origin_mut(Side::A));
+            let transcode = matches!((a, b), (Some(a), Some(b)) if a.dtmf != b.dtmf);
+            (body, MediaPlan { a, b, transcode })
+        }
+    };
+    call.plan = Some(plan);
+    (body, plan)
 }
 
 /// A 2xx from fork `i`: the first one answers the call; any other is ACKed and ended.
@@ -397,11 +432,16 @@ fn fork_2xx(cx: &mut Cx<'_>, call: &mut Call, i: usize, resp: &Response) {
         leg.sdp_sent = Some(fork.invite.body.clone());
     }
     let b_media = media::peer_media(&sdp);
-    let a_sdp = match call.a.sdp_sent.clone() {
+    let a_sdp = match (call.a.sdp_sent.clone(), call.plan) {
         // RFC 3264: the caller took the early SDP as the answer; repeat it.
-        Some(body) => body,
-        None => media::anchored(&sdp, relay_a, call.origin_mut(Side::A)),
+        (Some(body), Some(_)) => body,
+        _ => settle_media(call, &sdp, relay_a).0,
     };
+    let plan = call.plan.unwrap_or(MediaPlan {
+        a: None,
+        b: None,
+        transcode: false,
+    });
     call.a.sdp_sent = Some(a_sdp.clone());
     leg.remote_media = b_media.remote;
     leg.held = b_media.held;
@@ -433,6 +473,7 @@ fn fork_2xx(cx: &mut Cx<'_>, call: &mut Call, i: usize, resp: &Response) {
         a_remote: call.a.remote_media.unwrap_or_else(media::unknown_addr),
         b_remote: b_media.remote.unwrap_or_else(media::unknown_addr),
         rtp_timeout: call.settings.rtp_timeout,
+        plan,
     });
     call.event(cx.sh, CallEventKind::Answered);
     arm_session(cx, call);

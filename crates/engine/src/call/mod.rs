@@ -71,7 +71,8 @@ pub use self::cdr::{Cause, CdrRecord, Disposition};
 use self::state::{Call, CallTimer, ClientRole, DialogKey, DialogRef, Phase};
 pub use self::types::{
     CallAction, CallEvent, CallEventKind, CallKey, CallSettings, CalleeInfo, CallerInfo,
-    CallsConfig, ContactTarget, InviteContext, MediaInput, Side, Target, CALL_ALLOW,
+    CallsConfig, ContactTarget, DtmfTransport, InviteContext, LegMedia, MediaInput, MediaPlan,
+    Side, Target, CALL_ALLOW,
 };
 
 /// Every call of the B2BUA, indexed by dialog and transaction.

@@ -223,6 +223,14 @@ pub(crate) struct Call {
     pub(crate) a_invite_tx: TxHandle,
     /// The caller's offer, codecs filtered; `None` for a delayed offer.
     pub(crate) a_offer: Option<SessionDescription>,
+    /// The offer sent to the callee's phones (pass-through plus transcodable codecs).
+    pub(crate) b_offer: Option<SessionDescription>,
+    /// Codecs the caller may use (pbxd's own answer when it transcodes).
+    pub(crate) caller_codecs: Vec<rotary_config::Codec>,
+    /// DTMF modes of the caller's and the callee's extensions.
+    pub(crate) dtmf_modes: [rotary_config::DtmfMode; 2],
+    /// How media flows once settled by the callee's answer.
+    pub(crate) plan: Option<super::types::MediaPlan>,
     pub(crate) b: Option<LegState>,
     pub(crate) targets: Vec<super::ContactTarget>,
     pub(crate) forks: Vec<Fork>,

@@ -6,7 +6,7 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use rotary_config::{Codec, Extension, Settings};
+use rotary_config::{Codec, DtmfMode, Extension, Settings};
 use rotary_sip::{Flow, Uri};
 
 use super::cdr::{Cause, CdrRecord};
@@ -99,6 +99,8 @@ pub struct CallerInfo {
     pub name: String,
     /// Codecs the caller may use.
     pub codecs: Vec<Codec>,
+    /// How the caller's phone sends and expects DTMF.
+    pub dtmf_mode: DtmfMode,
 }
 
 impl CallerInfo {
@@ -108,6 +110,7 @@ impl CallerInfo {
             extension: ext.number.as_str().to_string(),
             name: ext.name.clone(),
             codecs: ext.codecs.clone(),
+            dtmf_mode: ext.dtmf_mode,
         }
     }
 }
@@ -128,6 +131,8 @@ pub struct CalleeInfo {
     pub number: String,
     /// Codecs the callee may use.
     pub codecs: Vec<Codec>,
+    /// How the callee's phones send and expect DTMF.
+    pub dtmf_mode: DtmfMode,
     /// Registered contacts, rung in parallel; empty → 480.
     pub contacts: Vec<ContactTarget>,
 }
@@ -138,6 +143,7 @@ impl CalleeInfo {
         CalleeInfo {
             number: ext.number.as_str().to_string(),
             codecs: ext.codecs.clone(),
+            dtmf_mode: ext.dtmf_mode,
             contacts,
         }
     }
@@ -181,6 +187,57 @@ pub enum MediaInput {
     RtpTimeout,
 }
 
+/// The negotiated media of one leg: what pbxd sends to and expects from that phone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LegMedia {
+    /// The codec in use (the first of the answer).
+    pub codec: Codec,
+    /// Its payload type on this leg.
+    pub payload_type: u8,
+    /// The leg's `telephone-event` payload type, when negotiated.
+    pub event_payload_type: Option<u8>,
+    /// Packet time in milliseconds (the `a=ptime`, default 20).
+    pub ptime_ms: u32,
+    /// How DTMF travels on this leg, settled from the extension's mode and the SDP.
+    pub dtmf: DtmfTransport,
+}
+
+/// How DTMF digits travel on one leg once negotiated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DtmfTransport {
+    /// RFC 4733 telephone-event packets.
+    Rfc4733,
+    /// Tones in the audio.
+    Inband,
+    /// SIP INFO requests.
+    Info,
+}
+
+impl DtmfTransport {
+    /// The extension's mode as it works out with what the SDP negotiated: RFC 4733 needs
+    /// a `telephone-event` payload type, and without one (or in `auto`) tones go in-band.
+    #[must_use]
+    pub fn settle(mode: DtmfMode, has_event_type: bool) -> DtmfTransport {
+        match mode {
+            DtmfMode::Info => DtmfTransport::Info,
+            DtmfMode::Inband => DtmfTransport::Inband,
+            DtmfMode::Rfc4733 | DtmfMode::Auto if has_event_type => DtmfTransport::Rfc4733,
+            DtmfMode::Rfc4733 | DtmfMode::Auto => DtmfTransport::Inband,
+        }
+    }
+}
+
+/// How the media shell bridges the two legs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MediaPlan {
+    /// Leg A's (caller's) media, when known.
+    pub a: Option<LegMedia>,
+    /// Leg B's (callee's) media, when known.
+    pub b: Option<LegMedia>,
+    /// The legs share no codec: pbxd decodes each side and re-encodes for the other.
+    pub transcode: bool,
+}
+
 /// A command for the engine's shells or store.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CallAction {
@@ -200,6 +257,8 @@ pub enum CallAction {
         b_remote: SocketAddr,
         /// End the call after this long without RTP (not while held).
         rtp_timeout: Option<Duration>,
+        /// The codecs of each leg and whether pbxd transcodes between them.
+        plan: MediaPlan,
     },
     /// A leg's media changed after a re-INVITE/UPDATE.
     UpdateRelay {

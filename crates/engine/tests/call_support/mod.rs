@@ -423,6 +423,7 @@ impl Rig {
             Some((codecs, contacts)) => Target::Extension(CalleeInfo {
                 number: dialled,
                 codecs: codecs.clone(),
+                dtmf_mode: rotary_config::DtmfMode::Rfc4733,
                 contacts: contacts.clone(),
             }),
         };
@@ -431,6 +432,7 @@ impl Rig {
                 extension: from.clone(),
                 name: format!("Ext {from}"),
                 codecs: caller_codecs,
+                dtmf_mode: rotary_config::DtmfMode::Rfc4733,
             },
             target,
             settings: self.settings,
@@ -634,4 +636,22 @@ pub(crate) fn answered(
 /// The body of a message as text.
 pub(crate) fn body(m: &[u8]) -> String {
     String::from_utf8_lossy(m).into_owned()
+}
+
+/// The plan of a call whose both phones use [`Phone::sdp`] (PCMU, events on 101): the
+/// callee's answer passes through.
+pub(crate) fn pcmu_plan() -> rotary_engine::call::MediaPlan {
+    use rotary_engine::call::{DtmfTransport, LegMedia, MediaPlan};
+    let leg = LegMedia {
+        codec: Codec::Pcmu,
+        payload_type: 0,
+        event_payload_type: Some(101),
+        ptime_ms: 20,
+        dtmf: DtmfTransport::Rfc4733,
+    };
+    MediaPlan {
+        a: Some(leg),
+        b: Some(leg),
+        transcode: false,
+    }
 }
