@@ -5,7 +5,7 @@
 # Idempotent: a marker keyed on the package list skips apt on reruns.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-PKGS="sip-tester baresip-core kamailio sipvicious sox libsox-fmt-base libopus-dev ffmpeg espeak-ng pkg-config"
+PKGS="sip-tester baresip-core kamailio sipvicious sox libsox-fmt-base libopus-dev ffmpeg espeak-ng pkg-config chromium chromium-driver"
 MARK="/var/tmp/rotary-apt-$(echo "$PKGS" | md5sum | cut -c1-12)"
 install_pesq() {
   python3 -c "import pesq, numpy" 2>/dev/null || python3 -m pip install -q "pesq==0.0.4" "numpy<2.3"

@@ -13,9 +13,9 @@
 //! load, RSS growth per call, and the ratios relay/floor.
 
 use std::io::{BufRead, BufReader, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{ChildStdout, Command, Stdio};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
@@ -55,44 +55,7 @@ struct Measure {
 
 pub(crate) fn run(args: &[&str]) -> Result<()> {
     let opts = parse(args)?;
-    if Command::new("which")
-        .arg("taskset")
-        .stdout(Stdio::null())
-        .status()
-        .map(|s| !s.success())
-        .unwrap_or(true)
-    {
-        bail!("taskset not found (util-linux)");
-    }
-    let status = Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "--release",
-            "-p",
-            "rotary-media",
-            "--example",
-            "relay_server",
-            "--example",
-            "rtp_load",
-        ])
-        .status()?;
-    if !status.success() {
-        bail!("building the relay benchmark examples failed");
-    }
-    let bin = target_dir().join("release").join("examples");
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    if load
-        .split_whitespace()
-        .next()
-        .and_then(|l| l.parse::<f64>().ok())
-        .is_some_and(|l| l > 0.5)
-    {
-        println!(
-            "warning: load average {} before starting: other processes share the pinned cores, \
-             so latency and jitter will include their scheduling delays",
-            load.trim()
-        );
-    }
+    let bin = prepare(&["relay_server", "rtp_load"])?;
     println!(
         "bench relay: calls {:?}, {} s measured after {} s warm-up; server on core 0, generator on core 1",
         opts.calls, opts.seconds, opts.warmup
@@ -107,6 +70,43 @@ pub(crate) fn run(args: &[&str]) -> Result<()> {
     }
     report(&rows);
     Ok(())
+}
+
+/// Checks for taskset, builds the release `examples` of rotary-media, warns when the
+/// machine is already busy, and returns the directory of the built examples. Shared
+/// with `bench media`.
+pub(crate) fn prepare(examples: &[&str]) -> Result<PathBuf> {
+    if Command::new("which")
+        .arg("taskset")
+        .stdout(Stdio::null())
+        .status()
+        .map(|s| !s.success())
+        .unwrap_or(true)
+    {
+        bail!("taskset not found (util-linux)");
+    }
+    let mut build = Command::new(env!("CARGO"));
+    build.args(["build", "--release", "-p", "rotary-media"]);
+    for e in examples {
+        build.args(["--example", e]);
+    }
+    if !build.status()?.success() {
+        bail!("building the benchmark examples {examples:?} failed");
+    }
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    if load
+        .split_whitespace()
+        .next()
+        .and_then(|l| l.parse::<f64>().ok())
+        .is_some_and(|l| l > 0.5)
+    {
+        println!(
+            "warning: load average {} before starting: other processes share the pinned cores, \
+             so latency and jitter will include their scheduling delays",
+            load.trim()
+        );
+    }
+    Ok(target_dir().join("release").join("examples"))
 }
 
 fn parse(args: &[&str]) -> Result<Options> {
@@ -136,11 +136,70 @@ fn parse(args: &[&str]) -> Result<Options> {
 /// Starts the server in `mode` with `n` calls, plays the load, and samples the server's
 /// CPU and memory over the measured window.
 fn measure(bin: &Path, mode: &str, n: u32, opts: &Options) -> Result<Measure> {
+    let run = run_pair(
+        bin,
+        &["--mode", mode],
+        &["--phone-sockets", &opts.phone_sockets.to_string()],
+        n,
+        (opts.seconds, opts.warmup),
+    )?;
+    let result = &run.result;
+    let f = |k: &str| result[k].as_f64().unwrap_or(f64::NAN);
+    Ok(Measure {
+        loss_pct: f("loss_pct"),
+        send_failed: result["send_failed"].as_u64().unwrap_or(0),
+        reordered: result["reordered"].as_u64().unwrap_or(0),
+        jitter_ms: f("jitter_ms_mean"),
+        latency_mean_us: f("latency_us_mean"),
+        latency_p99_us: f("latency_us_p99"),
+        cpu_us_per_call_s: run.server_cpu_us as f64 / (f64::from(n) * run.wall_s),
+        server_load_pct: run.server_load_pct(),
+        gen_load_pct: run.gen_cpu_us as f64 / run.wall_s / 1e4,
+        gen_lag_ms: f("sender_lag_ms_max"),
+        rss_per_call_bytes: run.rss_growth_kib as f64 * 1024.0 / f64::from(n.max(1)),
+    })
+}
+
+/// One server run under load: the generator's result line, the measured window and what
+/// the server spent in it, and the server's own counters afterwards.
+pub(crate) struct PairRun {
+    /// rtp_load's JSON result.
+    pub(crate) result: serde_json::Value,
+    /// relay_server's answer to `stats` (relays' counters summed), when it gave one.
+    pub(crate) server_stats: Option<serde_json::Value>,
+    /// Length of the measured window.
+    pub(crate) wall_s: f64,
+    /// Server (and generator) utime+stime over the window.
+    pub(crate) server_cpu_us: u64,
+    pub(crate) gen_cpu_us: u64,
+    /// Server RSS at the end of the window minus before it allocated its calls.
+    pub(crate) rss_growth_kib: u64,
+}
+
+impl PairRun {
+    /// How busy the server's core was over the window, in percent.
+    pub(crate) fn server_load_pct(&self) -> f64 {
+        self.server_cpu_us as f64 / self.wall_s / 1e4
+    }
+}
+
+/// Starts `relay_server` (core 0) with `server_args` and `n` calls and `rtp_load`
+/// (core 1) with `gen_args` for `seconds` after `warmup`, and samples both processes'
+/// CPU at the generator's window marks. Shared with `bench media`.
+pub(crate) fn run_pair(
+    bin: &Path,
+    server_args: &[&str],
+    gen_args: &[&str],
+    n: u32,
+    (seconds, warmup): (u32, u32),
+) -> Result<PairRun> {
+    let what = server_args.join(" ");
     let mut server = Guard(
         Command::new("taskset")
             .args(["-c", "0"])
             .arg(bin.join("relay_server"))
-            .args(["--mode", mode, "--calls", &n.to_string(), "--ports", PORTS])
+            .args(server_args)
+            .args(["--calls", &n.to_string(), "--ports", PORTS])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -156,12 +215,11 @@ fn measure(bin: &Path, mode: &str, n: u32, opts: &Options) -> Result<Measure> {
             .arg(bin.join("rtp_load"))
             .args([
                 "--seconds",
-                &opts.seconds.to_string(),
+                &seconds.to_string(),
                 "--warmup",
-                &opts.warmup.to_string(),
-                "--phone-sockets",
-                &opts.phone_sockets.to_string(),
+                &warmup.to_string(),
             ])
+            .args(gen_args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -180,7 +238,7 @@ fn measure(bin: &Path, mode: &str, n: u32, opts: &Options) -> Result<Measure> {
     let result = loop {
         line.clear();
         if out.read_line(&mut line)? == 0 {
-            bail!("rtp_load ended without a result ({mode}, {n} calls)");
+            bail!("rtp_load ended without a result ({what}, {n} calls)");
         }
         if line.contains("measure_start") {
             start = Some((Instant::now(), tree_cpu_us(pid)?, tree_cpu_us(gen_pid)?));
@@ -196,25 +254,40 @@ fn measure(bin: &Path, mode: &str, n: u32, opts: &Options) -> Result<Measure> {
         }
     };
     let _ = gen.0.wait();
-    drop(server.0.stdin.take()); // the server exits when its stdin closes
-    let _ = server.0.wait();
+    // Ask for the relays' own counters (waiting at most 10 s), then close stdin: the
+    // server exits. One that does not answer is killed when its guard drops.
+    let mut server_stats = None;
+    if let Some(mut stdin) = server.0.stdin.take() {
+        if stdin
+            .write_all(b"stats\n")
+            .and_then(|()| stdin.flush())
+            .is_ok()
+        {
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let mut answer = String::new();
+                let _ = lines.read_line(&mut answer);
+                let _ = tx.send(answer);
+            });
+            server_stats = rx
+                .recv_timeout(Duration::from_secs(10))
+                .ok()
+                .and_then(|answer| serde_json::from_str(&answer).ok());
+        }
+    }
+    if server_stats.is_some() {
+        let _ = server.0.wait();
+    }
     let (Some((t0, cpu0, g0)), Some((t1, cpu1, g1, rss1))) = (start, end) else {
         bail!("rtp_load did not report its measuring window");
     };
-    let wall = (t1 - t0).as_secs_f64().max(1e-3);
-    let f = |k: &str| result[k].as_f64().unwrap_or(f64::NAN);
-    Ok(Measure {
-        loss_pct: f("loss_pct"),
-        send_failed: result["send_failed"].as_u64().unwrap_or(0),
-        reordered: result["reordered"].as_u64().unwrap_or(0),
-        jitter_ms: f("jitter_ms_mean"),
-        latency_mean_us: f("latency_us_mean"),
-        latency_p99_us: f("latency_us_p99"),
-        cpu_us_per_call_s: cpu1.saturating_sub(cpu0) as f64 / (f64::from(n) * wall),
-        server_load_pct: cpu1.saturating_sub(cpu0) as f64 / wall / 1e4,
-        gen_load_pct: g1.saturating_sub(g0) as f64 / wall / 1e4,
-        gen_lag_ms: f("sender_lag_ms_max"),
-        rss_per_call_bytes: rss1.saturating_sub(baseline_kib) as f64 * 1024.0 / f64::from(n.max(1)),
+    Ok(PairRun {
+        result,
+        server_stats,
+        wall_s: (t1 - t0).as_secs_f64().max(1e-3),
+        server_cpu_us: cpu1.saturating_sub(cpu0),
+        gen_cpu_us: g1.saturating_sub(g0),
+        rss_growth_kib: rss1.saturating_sub(baseline_kib),
     })
 }
 

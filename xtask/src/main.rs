@@ -9,6 +9,9 @@
 //!   pull in no I/O crate and read no clock).
 //! - `cargo xtask bench relay`: N concurrent G.711 calls through the RTP relay beside a
 //!   minimal forwarder measured in the same run.
+//! - `cargo xtask bench media [--calls 40,80]`: G.711↔Opus and G.711↔G.722 transcoded
+//!   calls per core beside the raw codec floor, mixer cost per party (64 parties) and
+//!   DTMF detector cost per channel, each as a ratio to a floor from the same run.
 //! - `cargo xtask sounds [--force]`: the English system prompts of `sounds/prompts.txt`
 //!   into `sounds/en/` (espeak-ng + sox, only changed texts) and a default
 //!   music-on-hold track; see `sounds/README.md`.
@@ -16,6 +19,7 @@
 #![allow(clippy::print_stdout)] // a CLI: printing the report is its job
 
 mod bench_calls;
+mod bench_media;
 mod bench_reg;
 mod bench_relay;
 mod deps;
@@ -36,11 +40,12 @@ fn main() -> Result<()> {
         ["bench", "reg", rest @ ..] => bench_reg::run(rest),
         ["bench", "calls", rest @ ..] => bench_calls::run(rest),
         ["bench", "relay", rest @ ..] => bench_relay::run(rest),
+        ["bench", "media", rest @ ..] => bench_media::run(rest),
         ["deps"] => deps::run(),
         ["sounds", rest @ ..] => sounds::run(rest),
         ["bench", ..] | [] | ["help"] | ["--help"] => {
             println!(
-                "usage: cargo xtask bench reg|calls|relay [options]  (see xtask/src/bench_*.rs)"
+                "usage: cargo xtask bench reg|calls|relay|media [options]  (see xtask/src/bench_*.rs)"
             );
             Ok(())
         }

@@ -36,7 +36,11 @@
 //! by admin only. `GET /api/v1/events` is a WebSocket streaming the engine's event bus as JSON
 //! (see the `routes::events` module docs); browsers may authenticate it with `?token=TOKEN`.
 //!
-//! Not here (yet): users, trunks and the other resources, the web GUI's static files.
+//! Routing (trunks, outbound/inbound/direct routes, time conditions, IVRs, departments,
+//! blacklist, options, the whole document and the route tracer) is readable by admin and
+//! operator and writable by admin; see the `routes::routing` module docs.
+//!
+//! Not here (yet): users and the other resources, the web GUI's static files.
 
 mod auth;
 mod backend;
@@ -117,6 +121,7 @@ impl std::fmt::Debug for AppState {
 /// The whole HTTP surface: `/healthz`, `/metrics` and `/api/v1/…`.
 pub fn router(state: AppState) -> Router {
     use routes::{cdr, events, extensions, recordings, registrations, settings, system};
+    use routes::{route_trace, routing, routing_resources as rr};
     Router::new()
         .route("/healthz", get(system::healthz))
         .route("/metrics", get(system::metrics))
@@ -143,10 +148,51 @@ pub fn router(state: AppState) -> Router {
             get(settings::show).patch(settings::patch),
         )
         .route("/api/v1/events", get(events::stream))
-        .fallback(system::not_found)
+        .route("/api/v1/routing", get(routing::show).put(routing::replace))
+        .route(
+            "/api/v1/routing/options",
+            get(routing::show_options).patch(routing::patch_options),
+        )
+        .route("/api/v1/route-trace", get(route_trace::trace))
+        .route(
+            "/api/v1/time-conditions/{key}/override",
+            post(routing::override_time_condition),
+        )
+        .route(
+            "/api/v1/outbound-routes/{key}/move",
+            post(routing::move_outbound_route),
+        )
+        .merge(routing_collection::<rr::Trunks>("/api/v1/trunks"))
+        .merge(routing_collection::<rr::OutboundRoutes>(
+            "/api/v1/outbound-routes",
+        ))
+        .merge(routing_collection::<rr::InboundRoutes>(
+            "/api/v1/inbound-routes",
+        ))
+        .merge(routing_collection::<rr::DirectRoutes>(
+            "/api/v1/direct-routes",
+        ))
+        .merge(routing_collection::<rr::TimeConditions>(
+            "/api/v1/time-conditions",
+        ))
+        .merge(routing_collection::<rr::Ivrs>("/api/v1/ivrs"))
+        .merge(routing_collection::<rr::Departments>("/api/v1/departments"))
+        .merge(routing_collection::<rr::Blacklist>("/api/v1/blacklist"))
+        .fallback(routes::ui::fallback)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::track,
         ))
         .with_state(state)
+}
+
+/// The five routes of one routing collection (`routes::routing_resources`).
+fn routing_collection<R: routes::routing_resources::Resource>(path: &str) -> Router<AppState> {
+    use routes::routing_resources::{create, list, remove, replace, show};
+    Router::new()
+        .route(path, get(list::<R>).post(create::<R>))
+        .route(
+            &format!("{path}/{{key}}"),
+            get(show::<R>).put(replace::<R>).delete(remove::<R>),
+        )
 }

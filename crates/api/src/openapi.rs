@@ -13,7 +13,10 @@ use utoipa::{Modify, OpenApi, ToSchema};
 
 use crate::backend::RegistrationView;
 use crate::error::{ErrorBody, IssueBody};
-use crate::routes::{cdr, events, extensions, recordings, registrations, settings, system};
+use crate::routes::{
+    cdr, events, extensions, recordings, registrations, route_trace, routing, routing_openapi,
+    settings, system,
+};
 
 /// The document of the whole API as JSON text (built once).
 #[must_use]
@@ -54,11 +57,19 @@ pub fn openapi_json() -> String {
         settings::show,
         settings::patch,
         events::stream,
+        routing::show,
+        routing::replace,
+        routing::show_options,
+        routing::patch_options,
+        routing::override_time_condition,
+        routing::move_outbound_route,
+        route_trace::trace,
     ),
     components(schemas(ErrorBody, IssueBody, ExtensionSchema, ExtensionWriteSchema,
                        RegistrationView, cdr::CdrView, SettingsSchema, SettingsWriteSchema,
-                       events::EventMessageSchema, events::GapMessageSchema)),
-    modifiers(&Security),
+                       events::EventMessageSchema, events::GapMessageSchema,
+                       GenericObject, OptionsSchema)),
+    modifiers(&Security, &RoutingPaths),
     tags(
         (name = "system", description = "Health, metrics and this document (no auth)"),
         (name = "auth", description = "Login tokens"),
@@ -67,6 +78,15 @@ pub fn openapi_json() -> String {
         (name = "cdr", description = "Call detail records"),
         (name = "settings", description = "Global PBX options"),
         (name = "events", description = "Live event stream (WebSocket)"),
+        (name = "routing", description = "The whole routing document, options, route tracer"),
+        (name = "trunks", description = "SIP trunks"),
+        (name = "outbound-routes", description = "Dial rules, in order"),
+        (name = "inbound-routes", description = "Inbound routes by trunk, DID and caller"),
+        (name = "direct-routes", description = "Direct routing by DID or caller"),
+        (name = "time-conditions", description = "Business hours, holidays, day/night"),
+        (name = "ivrs", description = "IVR menus"),
+        (name = "departments", description = "Departments (ring groups)"),
+        (name = "blacklist", description = "Blocked numbers"),
     )
 )]
 struct ApiDoc;
@@ -86,6 +106,55 @@ impl Modify for Security {
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
     }
+}
+
+/// Adds the routing collections, whose handlers are generic (see `routes::routing_openapi`).
+struct RoutingPaths;
+
+impl Modify for RoutingPaths {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        routing_openapi::add_openapi_paths(openapi);
+    }
+}
+
+/// A JSON object whose shape the operation's description gives (routing documents and
+/// decisions mirror `rotary_config::routing` and `rotary_dialplan` types).
+#[derive(ToSchema)]
+#[schema(as = Object)]
+#[allow(dead_code)] // Documents a free-form object only.
+pub(crate) struct GenericObject {}
+
+/// The routing options (`GET`/`PATCH /api/v1/routing/options`); on PATCH every field is
+/// optional and replaces the current value.
+#[derive(ToSchema)]
+#[schema(as = RoutingOptions)]
+#[allow(dead_code)] // Describes the options document for the OpenAPI document only.
+pub(crate) struct OptionsSchema {
+    /// Refuse inbound calls without a caller ID.
+    block_anonymous: bool,
+    /// Numbers always allowed out (default 911, 112, 999, 000, 110, 119, 120, 122).
+    #[schema(example = json!(["112", "911"]))]
+    emergency_numbers: Vec<String>,
+    /// Trunks for an emergency number no dial rule matches.
+    emergency_trunks: Vec<String>,
+    /// `{"active": bool, "destination": {...}}`: while active every inbound call goes there.
+    #[schema(value_type = Object)]
+    office_closed: GenericObject,
+    /// PIN sets: `[{"id": "staff", "pins": [{"code": "1234", "label": "Alice"}]}]`.
+    #[schema(value_type = Vec<Object>)]
+    pin_sets: Vec<GenericObject>,
+    /// Dial permissions: `[{"id", "outbound_routes": [...], "internal": {...}, "members": [...]}]`.
+    #[schema(value_type = Vec<Object>)]
+    dial_permissions: Vec<GenericObject>,
+    /// The permission of extensions no dial permission lists (`null`: everything allowed).
+    default_dial_permission: Option<String>,
+    /// Outbound caller IDs: `[{"extensions": "_1XX", "cid1": "+4930123", "cid2": null}]`.
+    #[schema(value_type = Vec<Object>)]
+    caller_id_mappings: Vec<GenericObject>,
+    /// Whitelists: `[{"id", "direction": "inbound"|"outbound", "patterns": [...],
+    /// "extensions": [...]}]`.
+    #[schema(value_type = Vec<Object>)]
+    whitelists: Vec<GenericObject>,
 }
 
 /// An extension as the API returns it. The `secret` is write-only and never returned.
@@ -198,6 +267,8 @@ pub(crate) struct SettingsSchema {
     /// Seconds without RTP before an answered call ends: 0 (off) or 5–3600.
     #[schema(example = 60)]
     rtp_timeout: u32,
+    /// Recordings keep the caller left and the callee right instead of one mixed channel.
+    recording_stereo: bool,
     /// Digest algorithms challenged, most preferred first: `MD5` and/or `SHA-256` (default
     /// `["MD5"]`; some phones abort on a SHA-256 challenge). Both are always accepted.
     #[schema(example = json!(["MD5"]))]
@@ -251,6 +322,8 @@ pub(crate) struct SettingsWriteSchema {
     max_concurrent_calls: Option<i64>,
     /// See Settings.rtp_timeout.
     rtp_timeout: Option<i64>,
+    /// See Settings.recording_stereo.
+    recording_stereo: Option<bool>,
     /// See Settings.digest_algorithms.
     digest_algorithms: Option<Vec<String>>,
     /// `"LOW-HIGH"`; every existing extension must stay inside (else 409).

@@ -5,7 +5,8 @@
 //! `rotary-store`, and swaps in a new snapshot. Calls already running keep the snapshot they
 //! started with.
 //!
-//! - [`Config`]: one snapshot: [`Settings`] plus every [`Extension`] by number.
+//! - [`Config`]: one snapshot: [`Settings`], every [`Extension`] by number, and the
+//!   [`routing::RoutingConfig`] (trunks, routes, time conditions, IVRs, …).
 //! - [`ExtensionInput`] / [`SettingsInput`]: what the API deserializes, loose on purpose.
 //! - [`validate_extension`] / [`validate_settings`]: input (+ the existing value, for PATCH)
 //!   to a checked value, or *every* [`ConfigIssue`] at once so the GUI can mark all bad fields.
@@ -65,13 +66,15 @@ pub enum ConfigError {
     UnknownDtmfMode,
 }
 
-/// One immutable configuration snapshot: global settings and every extension.
+/// One immutable configuration snapshot: global settings, every extension and the routing.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Config {
     /// Global PBX options.
     pub settings: Settings,
     /// Every user extension, keyed (and ordered) by number.
     pub extensions: BTreeMap<ExtensionNumber, Extension>,
+    /// Trunks, routes, time conditions, IVRs, departments, lists (empty by default).
+    pub routing: routing::RoutingConfig,
 }
 
 impl Config {
@@ -85,6 +88,18 @@ impl Config {
         Self {
             settings,
             extensions,
+            routing: routing::RoutingConfig::default(),
+        }
+    }
+
+    /// A copy of this snapshot with new routing (already checked with
+    /// [`routing::validate_routing`]): the next snapshot after a routing write.
+    #[must_use]
+    pub fn with_routing(&self, routing: routing::RoutingConfig) -> Self {
+        Self {
+            settings: self.settings.clone(),
+            extensions: self.extensions.clone(),
+            routing,
         }
     }
 
@@ -110,6 +125,7 @@ impl Config {
         Self {
             settings,
             extensions: self.extensions.clone(),
+            routing: self.routing.clone(),
         }
     }
 

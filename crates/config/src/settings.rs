@@ -146,6 +146,9 @@ pub struct Settings {
     pub max_concurrent_calls: u32,
     /// Seconds without RTP before an answered call is hung up; 0 = off.
     pub rtp_timeout: u32,
+    /// Call recordings keep the caller on the left and the callee on the right channel
+    /// instead of one mixed channel.
+    pub recording_stereo: bool,
     /// Digest algorithms challenged, most preferred first ("MD5", "SHA-256"). MD5 alone
     /// by default: widely deployed clients (baresip 1.0, SIPp 3.6) abort on a SHA-256
     /// challenge instead of skipping it. Credentials with either are always accepted.
@@ -179,6 +182,7 @@ impl Default for Settings {
             call_waiting: true,
             max_concurrent_calls: 200,
             rtp_timeout: 60,
+            recording_stereo: false,
             digest_algorithms: vec!["MD5".to_owned()],
             user_extension_range: range("100", "899"),
             conference_range: range("0900", "0935"),
@@ -342,6 +346,8 @@ pub struct SettingsInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rtp_timeout: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording_stereo: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub digest_algorithms: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_extension_range: Option<String>,
@@ -372,6 +378,9 @@ pub fn validate_settings(
     }
     if let Some(b) = input.call_waiting {
         s.call_waiting = b;
+    }
+    if let Some(b) = input.recording_stereo {
+        s.recording_stereo = b;
     }
     if let Some(a) = &input.digest_algorithms {
         s.digest_algorithms.clone_from(a);

@@ -122,8 +122,12 @@ impl Engine {
                 core.restore_binding(t0, wall, snap);
             }
         }
-        let (media, media_events) =
-            MediaState::new(pool, advertised, sockets.local_addr().ip(), metrics.clone());
+        let (media, media_events) = MediaState::new(
+            pool,
+            (advertised, sockets.local_addr().ip()),
+            &opts.data_dir,
+            metrics.clone(),
+        );
         let (config_tx, config_rx) = watch::channel(config);
         let (stop_tx, stop_rx) = oneshot::channel();
         let handle = EngineHandle {
@@ -251,8 +255,20 @@ impl Shell {
                     self.drain();
                 }
                 Some((call, ev)) = media_events.recv() => {
-                    if let RelayEvent::Timeout { .. } = ev {
-                        self.core.handle_media(now(), wall_unix_ms(), call, MediaInput::RtpTimeout);
+                    let input = match ev {
+                        RelayEvent::Timeout { .. } => Some(MediaInput::RtpTimeout),
+                        RelayEvent::Dtmf { leg, key, duration } => Some(MediaInput::Dtmf {
+                            side: match leg {
+                                rotary_media::RelayLeg::A => call::Side::A,
+                                rotary_media::RelayLeg::B => call::Side::B,
+                            },
+                            key,
+                            duration,
+                        }),
+                        RelayEvent::Latched { .. } => None,
+                    };
+                    if let Some(input) = input {
+                        self.core.handle_media(now(), wall_unix_ms(), call, input);
                         self.drain();
                     }
                 }
@@ -324,6 +340,13 @@ impl Shell {
                 hold,
             } => self.media.update(call, leg, remote, hold),
             CallAction::ReleaseMedia { call } => self.media.release(call),
+            CallAction::Record { call, file, stereo } => self.media.record(call, file, stereo),
+            CallAction::SendDigit {
+                call,
+                to,
+                key,
+                duration,
+            } => self.media.send_digit(call, to, key, duration),
             CallAction::Cdr(rec) => {
                 let slot = match rec.disposition {
                     crate::call::Disposition::Answered => 0,

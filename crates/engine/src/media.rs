@@ -4,12 +4,17 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
 use rotary_codecs::CodecId;
 use rotary_config::Codec;
+use rotary_media::sound::{
+    ensure_default_music, recover_partials, MohConfig, MohRegistry, PlaybackRate, Recorder,
+    RecorderConfig, RecordingLayout, DEFAULT_MOH_CLASS,
+};
 use rotary_media::{
     DtmfTransport, MediaPlan, PortPair, PortPool, Relay, RelayConfig, RelayEvent, RelayHandle,
     RelayLeg, Remote, StreamFormat,
@@ -22,12 +27,24 @@ use crate::metrics::Metrics;
 /// A call's media: ports reserved before the answer, then a running relay.
 enum Slot {
     Reserved { a: PortPair, b: PortPair },
-    Relaying(RelayHandle),
+    Relaying(Running),
+}
+
+/// A running relay and what the shell remembers about it.
+struct Running {
+    handle: RelayHandle,
+    plan: MediaPlan,
+    /// Which legs have put the call on hold (the other leg hears music).
+    held: [bool; 2],
 }
 
 /// Port pool plus the media of every call.
 pub(crate) struct MediaState {
     pool: PortPool,
+    /// Where recordings go (`CallAction::Record` paths are relative to it).
+    data_dir: PathBuf,
+    /// Music on hold: one player per class, shared by every held call.
+    moh: MohRegistry,
     /// Where phones send RTP (the address pbxd advertises in SDP).
     advertised: IpAddr,
     /// Where relay sockets bind.
@@ -40,14 +57,30 @@ pub(crate) struct MediaState {
 impl MediaState {
     pub(crate) fn new(
         pool: PortPool,
-        advertised: IpAddr,
-        bind_ip: IpAddr,
+        (advertised, bind_ip): (IpAddr, IpAddr),
+        data_dir: &Path,
         metrics: Arc<Metrics>,
     ) -> (MediaState, mpsc::UnboundedReceiver<(CallKey, RelayEvent)>) {
         let (events, rx) = mpsc::unbounded_channel();
+        let music = data_dir.join("moh").join(DEFAULT_MOH_CLASS);
+        if let Err(e) = ensure_default_music(&music) {
+            tracing::warn!(error = %e, "no default music on hold");
+        }
+        match recover_partials(&data_dir.join("recordings")) {
+            Ok(fixed) if !fixed.is_empty() => {
+                tracing::info!(
+                    count = fixed.len(),
+                    "completed recordings cut short by a stop"
+                );
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "checking unfinished recordings"),
+        }
         (
             MediaState {
                 pool,
+                data_dir: data_dir.to_path_buf(),
+                moh: MohRegistry::new(MohConfig::new(music)),
                 advertised,
                 bind_ip,
                 slots: HashMap::new(),
@@ -98,6 +131,11 @@ impl MediaState {
                 tracing::debug!(%call, ?plan, "media plan");
                 match Relay::spawn(a, b, [Some(remotes[0]), Some(remotes[1])], config) {
                     Ok((handle, mut events)) => {
+                        let handle = Running {
+                            handle,
+                            plan,
+                            held: [false; 2],
+                        };
                         let tx = self.events.clone();
                         tokio::spawn(async move {
                             while let Some(ev) = events.recv().await {
@@ -111,36 +149,100 @@ impl MediaState {
                     Err(e) => tracing::warn!(%call, error = %e, "relay did not start"),
                 }
             }
-            Some(Slot::Relaying(handle)) => {
+            Some(Slot::Relaying(mut running)) => {
+                running.plan = plan;
+                let handle = &running.handle;
                 let _ = handle.set_plan(plan);
                 let _ = handle.set_remote(RelayLeg::A, remotes[0]);
                 let _ = handle.set_remote(RelayLeg::B, remotes[1]);
                 if let Some(t) = rtp_timeout {
                     tracing::debug!(%call, timeout = ?t, "relay re-targeted");
                 }
-                self.slots.insert(call, Slot::Relaying(handle));
+                self.slots.insert(call, Slot::Relaying(running));
             }
             None => tracing::debug!(%call, "StartRelay for a call without media"),
         }
     }
 
     /// A re-INVITE changed one side's address or hold state.
+    /// Putting the call on hold plays music on hold to the other phone.
     pub(crate) fn update(&mut self, call: CallKey, side: Side, remote: SocketAddr, hold: bool) {
-        if let Some(Slot::Relaying(h)) = self.slots.get(&call) {
-            let leg = match side {
-                Side::A => RelayLeg::A,
-                Side::B => RelayLeg::B,
-            };
-            if !remote.ip().is_unspecified() && remote.port() != 0 {
-                let _ = h.set_remote(leg, Remote::from_rtp(remote));
+        let Some(Slot::Relaying(r)) = self.slots.get_mut(&call) else {
+            return;
+        };
+        let leg = relay_leg(side);
+        if !remote.ip().is_unspecified() && remote.port() != 0 {
+            let _ = r.handle.set_remote(leg, Remote::from_rtp(remote));
+        }
+        let _ = r.handle.set_hold(hold);
+        if r.held[side.index()] != hold {
+            r.held[side.index()] = hold;
+            let other = leg.other();
+            let music = hold.then(|| {
+                let rate = playback_rate(r.plan.legs[side.other().index()]);
+                self.moh.subscribe(DEFAULT_MOH_CLASS, rate)
+            });
+            let _ = r.handle.set_moh(other, music);
+        }
+    }
+
+    /// Starts recording the call into `file` (relative to the data directory), or stops.
+    pub(crate) fn record(&mut self, call: CallKey, file: Option<String>, stereo: bool) {
+        let Some(Slot::Relaying(r)) = self.slots.get(&call) else {
+            return;
+        };
+        let Some(file) = file else {
+            let _ = r.handle.set_recorder(None, 8_000);
+            return;
+        };
+        let path = self.data_dir.join(&file);
+        let (Some(dir), Some(name)) = (path.parent(), path.file_stem().and_then(|n| n.to_str()))
+        else {
+            return;
+        };
+        // Wideband when either phone speaks wideband, so nothing is thrown away.
+        let wide = r
+            .plan
+            .legs
+            .iter()
+            .any(|l| playback_rate(*l) == PlaybackRate::Wideband);
+        let rate = if wide {
+            PlaybackRate::Wideband
+        } else {
+            PlaybackRate::Narrowband
+        };
+        let config = RecorderConfig {
+            layout: if stereo {
+                RecordingLayout::Stereo
+            } else {
+                RecordingLayout::Mono
+            },
+            rate,
+            ..RecorderConfig::default()
+        };
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            tracing::warn!(%call, error = %e, "cannot create the recordings folder");
+            return;
+        }
+        match Recorder::start(dir, name, std::time::Instant::now(), config) {
+            Ok(rec) => {
+                tracing::info!(%call, file, "recording");
+                let _ = r.handle.set_recorder(Some(rec), rate.hz());
             }
-            let _ = h.set_hold(hold);
+            Err(e) => tracing::warn!(%call, error = %e, "recording did not start"),
+        }
+    }
+
+    /// Plays a key press (received by SIP INFO on the other leg) to `to`'s phone.
+    pub(crate) fn send_digit(&mut self, call: CallKey, to: Side, key: char, duration: Duration) {
+        if let Some(Slot::Relaying(r)) = self.slots.get(&call) {
+            let _ = r.handle.send_digit(relay_leg(to), key, duration);
         }
     }
 
     /// Free the call's ports; a running relay reports its counters to the metrics first.
     pub(crate) fn release(&mut self, call: CallKey) {
-        if let Some(Slot::Relaying(h)) = self.slots.remove(&call) {
+        if let Some(Slot::Relaying(Running { handle: h, .. })) = self.slots.remove(&call) {
             let metrics = self.metrics.clone();
             tokio::spawn(async move {
                 if let Ok(st) = h.stats().await {
@@ -167,6 +269,22 @@ impl MediaState {
     /// Calls holding ports right now.
     pub(crate) fn len(&self) -> usize {
         self.slots.len()
+    }
+}
+
+fn relay_leg(side: Side) -> RelayLeg {
+    match side {
+        Side::A => RelayLeg::A,
+        Side::B => RelayLeg::B,
+    }
+}
+
+/// Generated audio for a leg at its codec's natural rate: 8 kHz for the narrowband
+/// codecs, 16 kHz for G.722 and Opus (Opus is resampled up from there).
+fn playback_rate(format: Option<StreamFormat>) -> PlaybackRate {
+    match format.and_then(|f| f.codec) {
+        Some(CodecId::G722 | CodecId::Opus) => PlaybackRate::Wideband,
+        _ => PlaybackRate::Narrowband,
     }
 }
 

@@ -180,6 +180,6 @@ pub(crate) fn cdr_row(c: &crate::call::CdrRecord) -> CdrRecord {
         trunk: None,
         call_id: c.call_id.clone(),
         peer_call_id: c.b_call_id.clone(),
-        recording: None,
+        recording: c.recording.clone(),
     }
 }

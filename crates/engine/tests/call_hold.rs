@@ -107,16 +107,17 @@ fn update_is_relayed_with_its_sdp() {
 fn info_is_relayed_and_its_answer_comes_back() {
     let (mut rig, a, b) = two_phones();
     let (mut da, _db, _inv, _ok) = answered(&mut rig, &a, &b);
-    let info = da
-        .request(&a, "INFO", None, None, &[])
-        .replace("Content-Length: 0\r\n\r\n", "Content-Type: application/dtmf-relay\r\nContent-Length: 24\r\n\r\nSignal=5\r\nDuration=160\r\n");
+    let info = da.request(&a, "INFO", None, None, &[]).replace(
+        "Content-Length: 0\r\n\r\n",
+        "Content-Type: application/x-vendor-event\r\nContent-Length: 11\r\n\r\nevent=flash",
+    );
     rig.send(&a, &info);
     let out = rig.take_request(&b, Method::Info);
     assert_eq!(
         out.headers.get("Content-Type"),
-        Some("application/dtmf-relay")
+        Some("application/x-vendor-event")
     );
-    assert_eq!(body(&out.body), "Signal=5\r\nDuration=160\r\n");
+    assert_eq!(body(&out.body), "event=flash");
     rig.reply(&b, &out, 200, "btag", None);
     rig.take_response(&a, 200);
 }

@@ -35,10 +35,11 @@
 mod core;
 mod error;
 mod format;
+mod pipeline;
 mod ports;
+mod processor;
 mod relay;
 pub mod sound;
-mod transcode;
 
 pub use error::MediaError;
 pub use format::{DtmfTransport, MediaPlan, StreamFormat};

@@ -25,7 +25,8 @@ use crate::core::RelayCore;
 use crate::error::MediaError;
 use crate::format::MediaPlan;
 use crate::ports::{PortLease, PortPair};
-use crate::transcode::Transcoder;
+use crate::processor::Processor;
+use crate::sound::{MohListener, Recorder};
 
 /// Settings of one relay, taken from the configuration snapshot at call setup.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -113,6 +114,16 @@ pub enum RelayEvent {
     Timeout {
         /// When the last RTP arrived.
         last_activity: Instant,
+    },
+    /// A key was pressed on `leg`'s phone (RFC 4733 event or in-band tone), reported
+    /// once when released.
+    Dtmf {
+        /// Which leg's phone.
+        leg: RelayLeg,
+        /// `0`–`9`, `*`, `#`, `A`–`D`.
+        key: char,
+        /// How long it was held.
+        duration: Duration,
     },
     /// A leg's RTP latched (or re-latched) onto the phone's real address.
     Latched {
@@ -223,7 +234,7 @@ impl Relay {
             events,
             sleep: Box::pin(tokio::time::sleep_until(tokio::time::Instant::now())),
             armed: None,
-            transcoder: None,
+            processor: None,
             plan: MediaPlan::default(),
             frame_sleep: Box::pin(tokio::time::sleep_until(tokio::time::Instant::now())),
             frame_armed: None,
@@ -271,6 +282,29 @@ impl RelayHandle {
         self.send(Command::SetPlan(plan))
     }
 
+    /// Plays `music` (a music-on-hold class's frames) to `to`'s phone, whose peer has put
+    /// the call on hold; `None` stops it and lets the peer's audio through again.
+    pub fn set_moh(&self, to: RelayLeg, music: Option<MohListener>) -> Result<(), MediaError> {
+        self.send(Command::Moh(to, music))
+    }
+
+    /// Records both sides into `recorder` (frames at `rate` Hz, 8000 or 16000); `None`
+    /// stops recording (the file is completed and renamed by its writer).
+    pub fn set_recorder(&self, recorder: Option<Recorder>, rate: u32) -> Result<(), MediaError> {
+        self.send(Command::Record(recorder, rate))
+    }
+
+    /// Sends a key press to `to`'s phone in the way that phone takes DTMF (RFC 4733
+    /// events or tones in the audio): the other leg pressed it as a SIP INFO.
+    pub fn send_digit(
+        &self,
+        to: RelayLeg,
+        key: char,
+        duration: Duration,
+    ) -> Result<(), MediaError> {
+        self.send(Command::SendDigit(to, key, duration))
+    }
+
     /// A snapshot of both directions' statistics.
     pub async fn stats(&self) -> Result<RelayStats, MediaError> {
         let (tx, rx) = oneshot::channel();
@@ -309,6 +343,9 @@ enum Command {
     SetRemote(RelayLeg, Remote),
     SetHold(bool),
     SetPlan(MediaPlan),
+    Moh(RelayLeg, Option<MohListener>),
+    Record(Option<Recorder>, u32),
+    SendDigit(RelayLeg, char, Duration),
     Stats(oneshot::Sender<RelayStats>),
     Close,
 }
@@ -321,8 +358,8 @@ struct RelayTask {
     events: mpsc::UnboundedSender<RelayEvent>,
     sleep: Pin<Box<Sleep>>,
     armed: Option<Instant>,
-    /// Present while the legs are transcoded; packets then never pass through.
-    transcoder: Option<Transcoder>,
+    /// Transcoding, music on hold, recording and DTMF, once the formats are known.
+    processor: Option<Processor>,
     plan: MediaPlan,
     /// The transcoder's frame clock.
     frame_sleep: Pin<Box<Sleep>>,
@@ -386,15 +423,19 @@ impl RelayTask {
                     } else {
                         self.core.handle_rtcp(leg, from, data)
                     };
-                    if let (Some(tc), Some(_)) = (&mut self.transcoder, dest) {
-                        // Transcoded: audio goes through the transcoder, and RTCP stays
-                        // on its leg (its reports describe a stream the far phone never sees).
-                        if kind == RTP {
+                    let forward = match (&mut self.processor, dest) {
+                        (Some(proc), Some(_)) if kind == RTP => {
                             if let Ok(p) = RtpPacket::parse(data) {
-                                tc.ingest(now, leg, &p);
+                                proc.ingest(now, leg, &p);
                             }
+                            proc.passes_through(leg)
                         }
-                    } else if let Some(dest) = dest {
+                        // RTCP describes a stream the far phone sees only when packets
+                        // pass through unchanged.
+                        (Some(proc), Some(_)) => proc.relays_rtcp(),
+                        _ => true,
+                    };
+                    if let (Some(dest), true) = (dest, forward) {
                         let sent = self.socks[leg.other().index()][kind].try_send_to(data, dest);
                         self.core.handle_sent(leg, kind == RTCP, sent.is_ok());
                     }
@@ -409,11 +450,30 @@ impl RelayTask {
             Command::SetRemote(leg, remote) => self.core.set_remote(leg, remote),
             Command::SetHold(hold) => self.core.set_hold(now(), hold),
             Command::SetPlan(plan) => self.set_plan(plan),
+            Command::Moh(to, music) => {
+                if let Some(p) = &mut self.processor {
+                    p.set_moh(now(), to, music);
+                }
+                self.frame_armed = None;
+            }
+            Command::Record(rec, rate) => {
+                if let Some(p) = &mut self.processor {
+                    // A replaced recording is finished by its writer thread when dropped.
+                    drop(p.set_recorder(rec, rate));
+                }
+                self.frame_armed = None;
+            }
+            Command::SendDigit(to, key, duration) => {
+                if let Some(p) = &mut self.processor {
+                    p.send_digit(now(), to, key, duration);
+                }
+                self.frame_armed = None;
+            }
             Command::Stats(reply) => {
                 let mut stats = self.core.stats();
-                if let Some(tc) = &self.transcoder {
-                    stats.a_to_b.undecodable = tc.decode_errors(RelayLeg::A);
-                    stats.b_to_a.undecodable = tc.decode_errors(RelayLeg::B);
+                if let Some(proc) = &self.processor {
+                    stats.a_to_b.undecodable = proc.decode_errors(RelayLeg::A);
+                    stats.b_to_a.undecodable = proc.decode_errors(RelayLeg::B);
                 }
                 let _ = reply.send(stats);
             }
@@ -427,22 +487,18 @@ impl RelayTask {
             return;
         }
         self.plan = plan;
-        self.transcoder = plan.transcoding().and_then(|[a, b]| {
-            let seeds = [rand::random(), rand::random()];
-            match Transcoder::new(a, b, seeds) {
-                Ok(t) => Some(t),
-                Err(e) => {
-                    tracing::warn!(error = %e, "cannot transcode; relaying unchanged");
-                    None
-                }
-            }
-        });
+        let known = plan.legs.iter().any(Option::is_some);
+        let old = self.processor.take();
+        self.processor = known.then(|| Processor::new(&plan, [rand::random(), rand::random()]));
+        if let (Some(old), Some(new)) = (old, &mut self.processor) {
+            old.hand_over(new, now());
+        }
         self.frame_armed = None;
     }
 
     /// Sends the transcoded packets that are due. Returns true when the frame clock fired.
     fn poll_frames(&mut self, cx: &mut Context<'_>) -> bool {
-        let Some(due) = self.transcoder.as_ref().and_then(Transcoder::poll_timeout) else {
+        let Some(due) = self.processor.as_ref().and_then(Processor::poll_timeout) else {
             self.frame_armed = None;
             return false;
         };
@@ -457,21 +513,28 @@ impl RelayTask {
         }
         self.frame_armed = None;
         let now = now().max(due);
-        let Some(tc) = self.transcoder.as_mut() else {
+        let Some(proc) = self.processor.as_mut() else {
             return false;
         };
-        for to in [RelayLeg::A, RelayLeg::B] {
-            while tc.poll_packet(now, to, &mut self.out_buf) {
-                if let Some(dest) = self.core.rtp_destination(to) {
-                    let sent = self.socks[to.index()][RTP].try_send_to(&self.out_buf, dest);
-                    self.core.handle_sent(to.other(), false, sent.is_ok());
-                }
+        let (socks, core) = (&self.socks, &mut self.core);
+        proc.poll_packets(now, &mut self.out_buf, |to, packet| {
+            if let Some(dest) = core.rtp_destination(to) {
+                let sent = socks[to.index()][RTP].try_send_to(packet, dest);
+                core.handle_sent(to.other(), false, sent.is_ok());
             }
-        }
+        });
+        self.flush_events();
         true
     }
 
     fn flush_events(&mut self) {
+        while let Some((leg, d)) = self.processor.as_mut().and_then(Processor::poll_digit) {
+            let _ = self.events.send(RelayEvent::Dtmf {
+                leg,
+                key: d.key,
+                duration: d.duration,
+            });
+        }
         while let Some(ev) = self.core.poll_event() {
             // The owner may have stopped listening; the relay runs on regardless.
             let _ = self.events.send(ev);

@@ -60,6 +60,18 @@ pub(crate) enum Command {
     },
     /// Check that pbxd is up and ready (GET /healthz, no auth).
     Health,
+    /// Manage SIP trunks.
+    Trunk {
+        /// Trunk action.
+        #[command(subcommand)]
+        command: crate::routing::TrunkCommand,
+    },
+    /// Outbound and inbound routes, and the route tracer.
+    Route {
+        /// Route action.
+        #[command(subcommand)]
+        command: crate::routing::RouteCommand,
+    },
 }
 
 /// `pbxctl settings …`
@@ -381,6 +393,57 @@ mod tests {
             let err = Cli::try_parse_from(args).unwrap_err();
             assert_eq!(err.exit_code(), 2, "{args:?}");
         }
+    }
+
+    #[test]
+    fn route_trace_builds_its_query() {
+        let cli = Cli::try_parse_from([
+            "pbxctl",
+            "route",
+            "trace",
+            "--from",
+            "0301",
+            "--to",
+            "4930123",
+            "--trunk",
+            "prov",
+            "--at",
+            "2024-06-03T10:00:00Z",
+        ])
+        .unwrap();
+        let Command::Route {
+            command: crate::routing::RouteCommand::Trace(args),
+        } = cli.command
+        else {
+            panic!("wrong command")
+        };
+        assert_eq!(
+            args.query(),
+            [
+                ("from", "0301".to_owned()),
+                ("to", "4930123".to_owned()),
+                ("trunk", "prov".to_owned()),
+                ("at", "2024-06-03T10:00:00Z".to_owned()),
+            ]
+        );
+        let err = Cli::try_parse_from(["pbxctl", "route", "trace", "--from", "101"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+    }
+
+    #[test]
+    fn trunk_add_needs_credentials_for_register_only() {
+        let err = Cli::try_parse_from(["pbxctl", "trunk", "add", "p", "--host", "h"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        let cli = Cli::try_parse_from([
+            "pbxctl", "trunk", "add", "p", "--kind", "peer", "--host", "10.0.0.1",
+        ])
+        .unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Trunk {
+                command: crate::routing::TrunkCommand::Add(_)
+            }
+        ));
     }
 
     #[test]

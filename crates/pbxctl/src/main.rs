@@ -12,6 +12,7 @@
 mod cli;
 mod client;
 mod output;
+mod routing;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -51,6 +52,8 @@ fn run(cli: &Cli) -> Result<(), CliError> {
         }
         Command::Cdr { command } => cdr(&client, &mut out, command),
         Command::Settings { command } => settings(&client, &mut out, command),
+        Command::Trunk { command } => routing::trunk(&client, &mut out, command),
+        Command::Route { command } => routing::route(&client, &mut out, command),
         Command::Health => {
             let value = client.health()?;
             out.status(&value)

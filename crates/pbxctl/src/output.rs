@@ -77,6 +77,11 @@ impl Out {
         Out { json }
     }
 
+    /// Whether raw JSON was asked for (`--json`).
+    pub(crate) fn is_json(&self) -> bool {
+        self.json
+    }
+
     /// A list of objects as a table with `preferred` columns (those present), or raw JSON.
     pub(crate) fn table(&mut self, value: &Value, preferred: &[&str]) -> Result<(), CliError> {
         if self.json {

@@ -89,7 +89,7 @@ impl fmt::Debug for UserRecord {
 
 impl Store {
     /// Builds a configuration snapshot from the database: stored settings over the defaults,
-    /// plus every extension.
+    /// plus every extension and the routing configuration.
     pub fn load_config(&self) -> Result<Config, StoreError> {
         let settings = self.load_settings()?;
         let mut stmt = self
@@ -101,7 +101,7 @@ impl Store {
             let (number, data): (String, String) = row?;
             extensions.push(decode_extension(number, &data)?);
         }
-        Ok(Config::new(settings, extensions))
+        Ok(Config::new(settings, extensions).with_routing(self.load_routing()?))
     }
 
     /// Adds a new extension; [`StoreError::Duplicate`] if the number exists.

@@ -32,6 +32,7 @@ mod bindings;
 mod cdr;
 mod config_rows;
 mod error;
+mod routing_rows;
 mod schema;
 
 use std::path::{Path, PathBuf};

@@ -69,6 +69,19 @@ CREATE INDEX cdr_callee ON cdr (callee);
 CREATE INDEX cdr_disposition ON cdr (disposition);
 "#,
     ),
+    // v2: routing objects (trunks, routes, time conditions, …), one row per list entry in
+    // list order; `secret` holds a trunk's password, which the JSON leaves out.
+    M::up(
+        r#"
+CREATE TABLE routing_objects (
+    kind     TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    data     TEXT NOT NULL,
+    secret   TEXT,
+    PRIMARY KEY (kind, position)
+);
+"#,
+    ),
 ];
 
 /// The migrations in the form `rusqlite_migration` runs them.

@@ -64,7 +64,7 @@ fn user(name: &str, role: Role) -> UserRecord {
 #[test]
 fn migrations_from_empty() {
     let store = Store::open_in_memory().expect("opens");
-    assert_eq!(store.schema_version().expect("version"), 1);
+    assert_eq!(store.schema_version().expect("version"), 2);
     let tables: Vec<String> = store
         .conn
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
@@ -75,7 +75,14 @@ fn migrations_from_empty() {
         .expect("rows");
     assert_eq!(
         tables,
-        ["bindings", "cdr", "extensions", "settings", "users"]
+        [
+            "bindings",
+            "cdr",
+            "extensions",
+            "routing_objects",
+            "settings",
+            "users"
+        ]
     );
     let config = store.load_config().expect("loads");
     assert_eq!(config, rotary_config::Config::default());
@@ -138,7 +145,7 @@ fn reopen_keeps_data() {
             .expect("cdr");
     }
     let mut store = Store::open(tmp.path()).expect("reopens");
-    assert_eq!(store.schema_version().expect("version"), 1);
+    assert_eq!(store.schema_version().expect("version"), 2);
     let config = store.load_config().expect("loads");
     assert_eq!(config.settings, settings);
     assert_eq!(config.extension("101"), Some(&ext("101")));

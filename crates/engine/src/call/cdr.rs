@@ -147,12 +147,21 @@ pub struct CdrRecord {
     pub call_id: String,
     /// The Call-ID of the answered leg B, if any.
     pub b_call_id: Option<String>,
+    /// The call's recording, relative to the data directory.
+    pub recording: Option<String>,
 }
 
 impl CdrRecord {
+    /// The record with the call's (first) recording file attached.
+    pub(crate) fn with_recording(mut self, file: Option<String>) -> CdrRecord {
+        self.recording = file;
+        self
+    }
+
     /// Build the record of an attempt from its monotonic instants; wall-clock
     /// times are derived from the start's wall clock so they stay consistent.
     #[allow(clippy::too_many_arguments)]
+
     pub(crate) fn build(
         call: CallKey,
         start: (Instant, i64),
@@ -187,6 +196,7 @@ impl CdrRecord {
             sip_status,
             call_id: call_ids.0,
             b_call_id: call_ids.1,
+            recording: None,
         }
     }
 }

@@ -54,7 +54,9 @@ pub(crate) fn request(
         Method::Bye => bye(cx, call, side, tx, &req),
         Method::Invite | Method::Update => offer(cx, call, side, tx, req),
         Method::Info | Method::Message | Method::Notify if call.phase == Phase::Answered => {
-            forward(cx, call, side, tx, req, Forwarded::default());
+            if !super::features::info(cx, call, side, tx, &req) {
+                forward(cx, call, side, tx, req, Forwarded::default());
+            }
         }
         Method::Options => {
             let mut resp = response_for(cx, call, side, &req, 200);
@@ -553,7 +555,14 @@ fn response_for(cx: &Cx<'_>, call: &Call, side: Side, req: &Request, status: u16
 }
 
 /// Answer a request from leg `side` with a bare status.
-fn reply(cx: &mut Cx<'_>, call: &Call, side: Side, tx: TxHandle, req: &Request, status: u16) {
+pub(crate) fn reply(
+    cx: &mut Cx<'_>,
+    call: &Call,
+    side: Side,
+    tx: TxHandle,
+    req: &Request,
+    status: u16,
+) {
     let resp = response_for(cx, call, side, req, status);
     let _ = cx.txl.respond(cx.now, tx, resp);
 }

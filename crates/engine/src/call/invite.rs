@@ -476,6 +476,7 @@ fn fork_2xx(cx: &mut Cx<'_>, call: &mut Call, i: usize, resp: &Response) {
         plan,
     });
     call.event(cx.sh, CallEventKind::Answered);
+    super::features::answered(cx, call);
     arm_session(cx, call);
 }
 

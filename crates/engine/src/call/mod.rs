@@ -50,6 +50,7 @@
 
 mod admit;
 mod cdr;
+mod features;
 mod indialog;
 mod invite;
 mod leg;
@@ -330,6 +331,11 @@ impl Calls {
                     indialog::hangup_both(&mut cx, c, Cause::RtpTimeout);
                 }
             }
+            MediaInput::Dtmf {
+                side,
+                key,
+                duration,
+            } => features::media_digit(&mut cx, c, side, key, duration),
         }
     }
 

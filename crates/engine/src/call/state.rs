@@ -231,6 +231,14 @@ pub(crate) struct Call {
     pub(crate) dtmf_modes: [rotary_config::DtmfMode; 2],
     /// How media flows once settled by the callee's answer.
     pub(crate) plan: Option<super::types::MediaPlan>,
+    /// Either extension records every call.
+    pub(crate) record_always: bool,
+    /// The recording running now (relative path).
+    pub(crate) recording: Option<String>,
+    /// Every recording made of this call; the CDR points at the first.
+    pub(crate) recordings: Vec<String>,
+    /// Keys typed on each phone, for feature codes.
+    pub(crate) keys: [super::features::Keys; 2],
     pub(crate) b: Option<LegState>,
     pub(crate) targets: Vec<super::ContactTarget>,
     pub(crate) forks: Vec<Fork>,
@@ -254,6 +262,16 @@ pub(crate) struct Call {
 }
 
 impl Call {
+    /// How DTMF travels on `side`, once the media is settled.
+    pub(crate) fn dtmf_of(&self, side: Side) -> Option<super::types::DtmfTransport> {
+        let plan = self.plan?;
+        let leg = match side {
+            Side::A => plan.a,
+            Side::B => plan.b,
+        };
+        leg.map(|l| l.dtmf)
+    }
+
     /// A leg's state (B only once answered).
     pub(crate) fn leg(&self, side: Side) -> Option<&LegState> {
         match side {
@@ -375,7 +393,8 @@ impl Call {
             cause,
             sip_status,
             (self.a.dialog.call_id.clone(), b_call_id),
-        );
+        )
+        .with_recording(self.recordings.first().cloned());
         cx.sh.actions.push_back(CallAction::Cdr(record));
         cx.sh.active = cx.sh.active.saturating_sub(1);
         for number in [&self.caller, &self.callee] {

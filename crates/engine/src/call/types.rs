@@ -34,6 +34,14 @@ pub enum Side {
 }
 
 impl Side {
+    /// 0 for A, 1 for B: an index into per-leg arrays.
+    pub(crate) fn index(self) -> usize {
+        match self {
+            Side::A => 0,
+            Side::B => 1,
+        }
+    }
+
     /// The other leg.
     pub fn other(self) -> Side {
         match self {
@@ -77,6 +85,8 @@ pub struct CallSettings {
     pub max_concurrent_calls: u32,
     /// RTP silence that ends an answered call; handed to the relay. `None` = off.
     pub rtp_timeout: Option<Duration>,
+    /// Recordings keep caller and callee on separate channels.
+    pub recording_stereo: bool,
 }
 
 impl From<&Settings> for CallSettings {
@@ -86,6 +96,7 @@ impl From<&Settings> for CallSettings {
             call_waiting: s.call_waiting,
             max_concurrent_calls: s.max_concurrent_calls,
             rtp_timeout: (s.rtp_timeout > 0).then(|| Duration::from_secs(u64::from(s.rtp_timeout))),
+            recording_stereo: s.recording_stereo,
         }
     }
 }
@@ -101,6 +112,8 @@ pub struct CallerInfo {
     pub codecs: Vec<Codec>,
     /// How the caller's phone sends and expects DTMF.
     pub dtmf_mode: DtmfMode,
+    /// Every answered call of the caller is recorded.
+    pub record_calls: bool,
 }
 
 impl CallerInfo {
@@ -111,6 +124,7 @@ impl CallerInfo {
             name: ext.name.clone(),
             codecs: ext.codecs.clone(),
             dtmf_mode: ext.dtmf_mode,
+            record_calls: ext.record_calls,
         }
     }
 }
@@ -133,6 +147,8 @@ pub struct CalleeInfo {
     pub codecs: Vec<Codec>,
     /// How the callee's phones send and expect DTMF.
     pub dtmf_mode: DtmfMode,
+    /// Every answered call of the callee is recorded.
+    pub record_calls: bool,
     /// Registered contacts, rung in parallel; empty → 480.
     pub contacts: Vec<ContactTarget>,
 }
@@ -144,6 +160,7 @@ impl CalleeInfo {
             number: ext.number.as_str().to_string(),
             codecs: ext.codecs.clone(),
             dtmf_mode: ext.dtmf_mode,
+            record_calls: ext.record_calls,
             contacts,
         }
     }
@@ -185,6 +202,15 @@ pub enum MediaInput {
     AllocationFailed,
     /// No RTP arrived for the call's RTP timeout (not counted while held).
     RtpTimeout,
+    /// A key was pressed on a leg's phone (RFC 4733 or in-band), reported on release.
+    Dtmf {
+        /// Whose phone.
+        side: Side,
+        /// `0`–`9`, `*`, `#`, `A`–`D`.
+        key: char,
+        /// How long it was held.
+        duration: Duration,
+    },
 }
 
 /// The negotiated media of one leg: what pbxd sends to and expects from that phone.
@@ -270,6 +296,27 @@ pub enum CallAction {
         remote: SocketAddr,
         /// That leg has put the call on hold: pause the RTP timeout.
         hold: bool,
+    },
+    /// Start recording both sides into `file` (relative to the data directory), or stop
+    /// with `None`.
+    Record {
+        /// The call.
+        call: CallKey,
+        /// `recordings/YYYY/MM/DD/<name>.wav`, or `None` to stop.
+        file: Option<String>,
+        /// Caller and callee on separate channels.
+        stereo: bool,
+    },
+    /// Play a key press to `to`'s phone in its own DTMF mode (it came by SIP INFO).
+    SendDigit {
+        /// The call.
+        call: CallKey,
+        /// The phone that should hear it.
+        to: Side,
+        /// The key.
+        key: char,
+        /// How long to hold it.
+        duration: Duration,
     },
     /// Free the call's ports.
     ReleaseMedia {

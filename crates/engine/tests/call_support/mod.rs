@@ -228,6 +228,8 @@ pub(crate) struct Rig {
     pub(crate) actions: Vec<CallAction>,
     /// Whether media allocation succeeds.
     pub(crate) alloc_ok: bool,
+    /// Extensions that record every call.
+    pub(crate) record_calls: Vec<String>,
 }
 
 impl Rig {
@@ -251,6 +253,7 @@ impl Rig {
             wire: VecDeque::new(),
             actions: Vec::new(),
             alloc_ok: true,
+            record_calls: Vec::new(),
         }
     }
 
@@ -421,6 +424,7 @@ impl Rig {
         let target = match self.extensions.get(&dialled) {
             None => Target::Unknown,
             Some((codecs, contacts)) => Target::Extension(CalleeInfo {
+                record_calls: self.record_calls.contains(&dialled),
                 number: dialled,
                 codecs: codecs.clone(),
                 dtmf_mode: rotary_config::DtmfMode::Rfc4733,
@@ -433,6 +437,7 @@ impl Rig {
                 name: format!("Ext {from}"),
                 codecs: caller_codecs,
                 dtmf_mode: rotary_config::DtmfMode::Rfc4733,
+                record_calls: self.record_calls.contains(&from),
             },
             target,
             settings: self.settings,

@@ -54,7 +54,10 @@ mod wav;
 pub use align::{RecordingLayout, Side};
 pub use decode::{decode, DecodeLimits, DecodedAudio};
 pub use error::SoundError;
-pub use moh::{MohClass, MohConfig, MohListener, MohOrder, MohRegistry, DEFAULT_MOH_CLASS};
+pub use moh::{
+    ensure_default_music, MohClass, MohConfig, MohListener, MohOrder, MohRegistry,
+    DEFAULT_MOH_CLASS,
+};
 pub use player::{digit_prompt_names, number_prompt_names, Player};
 pub use prompt::{import_prompt, load_prompt_file, PlaybackRate, Prompt, PromptCache, PromptInfo};
 pub use record::{recover_partials, Recorder, RecorderConfig, RecordingInfo};

@@ -515,3 +515,51 @@ mod tests {
         assert_eq!(sorted, files);
     }
 }
+
+/// Gives a fresh box something to play on hold: when `dir` holds no audio file, writes
+/// `rotary-default.wav` there (a quiet, slow major-chord arpeggio, 32 s at 16 kHz,
+/// synthesised here so no binary ships in the repository). Returns whether it wrote.
+/// Blocking; call it once at startup.
+pub fn ensure_default_music(dir: &std::path::Path) -> Result<bool, super::SoundError> {
+    std::fs::create_dir_all(dir).map_err(|e| super::SoundError::io(dir, e))?;
+    let has_audio = std::fs::read_dir(dir)
+        .map_err(|e| super::SoundError::io(dir, e))?
+        .flatten()
+        .any(|e| {
+            let name = e.file_name().to_string_lossy().to_ascii_lowercase();
+            name.ends_with(".wav") || name.ends_with(".mp3")
+        });
+    if has_audio {
+        return Ok(false);
+    }
+    const RATE: u32 = 16_000;
+    // C major, A minor, F major, G major: four bars of eight notes each.
+    const CHORDS: [[f64; 3]; 4] = [
+        [261.63, 329.63, 392.00],
+        [220.00, 261.63, 329.63],
+        [174.61, 220.00, 261.63],
+        [196.00, 246.94, 293.66],
+    ];
+    let note = RATE as usize; // one note per second
+    let mut pcm: Vec<i16> = Vec::with_capacity(note * 32);
+    for chord in CHORDS {
+        for step in 0..8 {
+            let f = chord[step % 3] * if (3..6).contains(&step) { 2.0 } else { 1.0 };
+            for i in 0..note {
+                let t = i as f64 / f64::from(RATE);
+                // Soft attack and long decay, a touch of the octave for warmth.
+                let env = (t * 40.0).min(1.0) * (-2.2 * t).exp();
+                let w = (2.0 * std::f64::consts::PI * f * t).sin()
+                    + 0.25 * (4.0 * std::f64::consts::PI * f * t).sin();
+                pcm.push((w * env * 5_000.0) as i16);
+            }
+        }
+    }
+    let mut bytes = Vec::with_capacity(44 + pcm.len() * 2);
+    bytes.extend_from_slice(&super::wav::header(1, RATE, (pcm.len() * 2) as u64));
+    for s in pcm {
+        bytes.extend_from_slice(&s.to_le_bytes());
+    }
+    super::wav::write_atomic(&dir.join("rotary-default.wav"), &bytes)?;
+    Ok(true)
+}

@@ -81,13 +81,16 @@ impl Run {
         }
     }
 
-    /// The frequency measurements passed (a rare bad one is forgiven in long tones),
-    /// and the blocks are strong but for the partly filled ones at both ends.
+    /// The frequency measurements passed (a rare bad one is forgiven in long tones)
+    /// and held steady, and the blocks are strong but for the partly filled ones at
+    /// both ends.
     pub(super) fn accepted(&self) -> bool {
         self.pairs_ok >= 1
             && self.pairs_bad * 8 <= self.pairs_ok
             && self.strong >= 1
             && self.weak <= 2 + self.strong / 8
+            && self.row.steady()
+            && self.col.steady()
     }
 
     /// Start sample and duration: each block counts for the share of it the tone
@@ -121,6 +124,10 @@ pub(super) struct Track {
     /// Amplitude in the block before the first hit, and after the last.
     pub(super) lead: f32,
     pub(super) trail: f32,
+    /// Lowest and highest relative frequency offset measured (0 before any).
+    pub(super) offset_min: f32,
+    pub(super) offset_max: f32,
+    pub(super) offsets: u32,
 }
 
 impl Track {
@@ -132,6 +139,24 @@ impl Track {
         self.sum += amp;
         self.max = self.max.max(amp);
         self.hits += 1;
+    }
+
+    /// Records one frequency measurement (relative offset from nominal).
+    pub(super) fn offset(&mut self, rel: f32) {
+        if self.offsets == 0 {
+            (self.offset_min, self.offset_max) = (rel, rel);
+        } else {
+            self.offset_min = self.offset_min.min(rel);
+            self.offset_max = self.offset_max.max(rel);
+        }
+        self.offsets += 1;
+    }
+
+    /// The frequency held still: a DTMF tone does not glide like a voice's pitch.
+    /// (Measurements at the run's partly filled end blocks read up to a quarter
+    /// closer to nominal, hence the allowance.)
+    pub(super) fn steady(&self) -> bool {
+        self.offset_max - self.offset_min <= MAX_GLIDE
     }
 
     /// Amplitude of a block full of tone: the mean over interior hits (only the
@@ -162,3 +187,6 @@ impl Track {
         Some((hits + bridged + lead + share(self.trail), lead))
     }
 }
+
+/// Largest spread of a tone's frequency measurements within one digit, relative.
+const MAX_GLIDE: f32 = 0.006;

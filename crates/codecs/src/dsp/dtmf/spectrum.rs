@@ -193,6 +193,9 @@ pub(super) struct Fit {
     pub(super) col: f32,
     /// The fitted signal over the block (cross terms included).
     pub(super) energy: f32,
+    /// Each tone's phasor (amplitude and phase at the block's first sample).
+    pub(super) z_row: C,
+    pub(super) z_col: C,
 }
 
 /// One block's measurements.

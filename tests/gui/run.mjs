@@ -1,0 +1,285 @@
+// End-to-end test of the admin GUI in headless system Chromium (playwright-core).
+//
+//   node tests/gui/run.mjs <base-url> <admin-password> <screenshot-dir>
+//
+// Started by tests/tests/gui.rs against a fresh release pbxd. When the GUI shows the new
+// extension as unregistered on the dashboard it prints `REGISTER <number> <secret>`; the Rust
+// side registers that extension with SIPp and answers `REGISTERED <sipp exit code>` on stdin,
+// while this script waits for the dashboard to turn "registered" without a reload.
+// Exits 0 when every check passed; prints `FAIL: …` and exits 1 otherwise.
+import { chromium } from 'playwright-core';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+const [base, password, shots] = process.argv.slice(2);
+if (!base || !password || !shots) {
+  console.error('usage: node run.mjs <base-url> <admin-password> <screenshot-dir>');
+  process.exit(2);
+}
+mkdirSync(shots, { recursive: true });
+
+const XSS = '<img src=x onerror=alert(1)>';
+const EXT = '201';
+const SECRET = 'Gui-test-Pass7';
+const started = Date.now();
+const stdinLines = createInterface({ input: process.stdin });
+const pendingLines = [];
+const lineWaiters = [];
+stdinLines.on('line', (l) => {
+  const w = lineWaiters.shift();
+  if (w) w(l); else pendingLines.push(l);
+});
+const nextLine = (ms) => new Promise((resolve, reject) => {
+  if (pendingLines.length) { resolve(pendingLines.shift()); return; }
+  const t = setTimeout(() => reject(new Error('no answer on stdin')), ms);
+  lineWaiters.push((l) => { clearTimeout(t); resolve(l); });
+});
+
+function check(cond, what) {
+  if (!cond) throw new Error(what);
+  console.log(`ok  ${what}`);
+}
+const step = (name) => console.log(`--  ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+
+const profile = mkdtempSync(join(tmpdir(), 'rotary-gui-chromium-'));
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: [
+    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    `--user-data-dir=${profile}`,
+  ],
+  timeout: 30000,
+});
+
+const problems = [];
+function watch(page, label) {
+  page.on('pageerror', (e) => problems.push(`${label}: page error: ${e.message}`));
+  page.on('dialog', (d) => { problems.push(`${label}: unexpected dialog "${d.message()}"`); d.dismiss(); });
+  page.on('console', (m) => {
+    const t = m.text();
+    if (/Content Security Policy|Refused to|SyntaxError|TypeError|ReferenceError/.test(t)) {
+      problems.push(`${label}: console: ${t}`);
+    }
+  });
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+
+async function login(page, pw) {
+  await page.fill('#login-user', 'admin');
+  await page.fill('#login-password', pw);
+  await page.click('form[aria-label="Log in"] button[type=submit]');
+}
+
+const nav = (page, title) => page.click(`nav >> text="${title}"`);
+
+let failed = false;
+try {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+  context.setDefaultTimeout(10000);
+  // The event WebSocket passes through here, so the test can drop it and hold off
+  // reconnects (a network outage) and see which `since` the GUI resumes from.
+  const wsUrls = [];
+  const wsLive = new Set();
+  let wsBlocked = false;
+  await context.routeWebSocket(/\/api\/v1\/events/, (ws) => {
+    wsUrls.push(ws.url());
+    if (wsBlocked) { ws.close({ code: 1011, reason: 'test outage' }); return; }
+    ws.connectToServer();
+    wsLive.add(ws);
+  });
+  const page = await context.newPage();
+  watch(page, 'admin');
+
+  step('login');
+  const resp = await page.goto(base);
+  const csp = resp.headers()['content-security-policy'] || '';
+  check(csp.includes("script-src 'self'") && !csp.includes('unsafe'), 'GUI is served with a strict CSP');
+  await page.waitForSelector('#login-password');
+  await shot(page, '01-login');
+  await login(page, 'wrong-password-1');
+  const err = await page.waitForSelector('.login .notice.error');
+  check(/invalid user name or password/.test(await err.textContent()), 'a wrong password shows the API error');
+  await shot(page, '02-login-error');
+  await login(page, password);
+  await page.waitForSelector('h1:text("Dashboard")');
+  check(true, 'the right password opens the dashboard');
+  await page.waitForSelector('#event-state.live');
+  check(true, 'the event stream is live');
+
+  step('extensions: create with a bad value, then fix it');
+  await nav(page, 'Extensions');
+  await page.waitForSelector('h1:text("Extensions")');
+  await page.click('button:text("New extension")');
+  await page.fill('#f-number', EXT);
+  await page.fill('#f-name', XSS);
+  await page.fill('#f-secret', SECRET);
+  await page.fill('#f-max_contacts', '9');
+  await page.click('#extension-form button[type=submit]');
+  const fieldErr = await page.waitForSelector('#err-max_contacts');
+  const msg = await fieldErr.textContent();
+  check(/between 1 and 5/.test(msg), `max_contacts 9 shows the API message next to the field ("${msg}")`);
+  check(await page.$eval('#err-max_contacts', (e) => e.closest('.field').querySelector('#f-max_contacts') !== null),
+    'the message sits with its field');
+  await shot(page, '03-extension-invalid');
+  await page.fill('#f-max_contacts', '2');
+  await page.click('#extension-form button[type=submit]');
+  const row = await page.waitForSelector(`#extensions tr[data-ext="${EXT}"]`);
+  check(true, 'the new extension appears in the list');
+  const nameText = await row.$eval('td.name', (td) => td.textContent);
+  check(nameText === XSS, 'a script-injection name renders as text');
+  check(await page.$$eval('#extensions img', (l) => l.length) === 0, 'no element was injected');
+
+  step('extensions: bulk range, search and sort');
+  await page.click('button:text("Bulk create")');
+  await page.fill('#f-from', '300');
+  await page.fill('#f-to', '304');
+  await page.click('#bulk-form button[type=submit]');
+  await page.waitForSelector('#bulk-progress:text("Done: 5 created")');
+  await page.waitForSelector('#extensions tr[data-ext="304"]');
+  check(true, 'bulk creation made 300-304');
+  await page.fill('#ext-search', '30');
+  await page.waitForFunction(() => document.querySelectorAll('#extensions tbody tr').length === 5);
+  check(true, 'search narrows the list');
+  await page.fill('#ext-search', '');
+  await page.click('#extensions th button:text("Number")');
+  await page.waitForFunction(() => document.querySelector('#extensions tbody tr').dataset.ext === '304');
+  check(true, 'clicking a column header sorts');
+  await shot(page, '04-extensions');
+
+  step('edit: an injection string in the name via PATCH');
+  await page.click(`#extensions tr[data-ext="300"] button:text("Edit")`);
+  await page.fill('#f-name', `"><script>alert(2)</script>`);
+  await page.click('#extension-form button[type=submit]');
+  await page.waitForFunction(() => document.querySelector('#extensions tr[data-ext="300"] td.name')
+    .textContent === '"><script>alert(2)</script>');
+  check(true, 'an edited name with markup renders as text');
+
+  step('dashboard: live registration');
+  await nav(page, 'Dashboard');
+  await page.waitForSelector(`#dash-extensions tr[data-ext="${EXT}"] .badge.off`);
+  await page.waitForSelector('#event-state.live');
+  await page.evaluate(() => { window.rotaryNoReload = 42; });
+  console.log(`REGISTER ${EXT} ${SECRET}`);
+  const answer = await nextLine(40000);
+  check(answer === 'REGISTERED 0', `SIPp registered ${EXT} (${answer})`);
+  await page.waitForSelector(`#dash-extensions tr[data-ext="${EXT}"] .badge.ok:text("registered")`);
+  check(await page.evaluate(() => window.rotaryNoReload) === 42, 'the dashboard turned "registered" live, without a reload');
+  check(await page.textContent('#stat-registered') === '1', 'the registered counter shows 1');
+  await page.waitForSelector('#event-feed li:has-text("registration.")');
+  await shot(page, '05-dashboard');
+
+  step('dashboard: event stream outage, reconnect and resync');
+  const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem('rotary.session')).token);
+  const made = await page.evaluate(async (t) => (await fetch('/api/v1/extensions', {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${t}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ number: '202', name: 'Second', secret: 'Gui-test-Pass8' }),
+  })).status, token);
+  check(made === 201, 'extension 202 created through the API');
+  await page.waitForSelector('#dash-extensions tr[data-ext="202"] .badge.off');
+  wsBlocked = true;
+  const wsBefore = wsUrls.length;
+  for (const ws of wsLive) ws.close({ code: 1011, reason: 'test outage' });
+  wsLive.clear();
+  await page.waitForSelector('#event-state.reconnecting');
+  console.log('REGISTER 202 Gui-test-Pass8');
+  const answer2 = await nextLine(40000);
+  check(answer2 === 'REGISTERED 0', `SIPp registered 202 during the outage (${answer2})`);
+  wsBlocked = false;
+  await page.waitForSelector('#event-state.live', { timeout: 15000 });
+  await page.waitForSelector('#dash-extensions tr[data-ext="202"] .badge.ok');
+  const resumed = wsUrls.slice(wsBefore);
+  check(resumed.length > 0 && resumed.every((u) => /[?&]since=\d+/.test(u)),
+    `reconnects resume with ?since=<seq> (${resumed.length} attempts)`);
+  check(await page.evaluate(() => window.rotaryNoReload) === 42, 'reconnect and resync needed no reload');
+
+  step('registrations');
+  await nav(page, 'Registrations');
+  await page.waitForSelector(`#registrations td:text-is("${EXT}")`);
+  check(true, 'the registration is listed');
+  await shot(page, '06-registrations');
+
+  step('settings');
+  await nav(page, 'Settings');
+  await page.waitForSelector('#settings-form');
+  const before = Number(await page.inputValue('#f-global_ring_time'));
+  await page.fill('#f-global_ring_time', '-5');
+  await page.click('#settings-form button[type=submit]');
+  const sErr = await page.waitForSelector('#err-global_ring_time');
+  check(/whole number/.test(await sErr.textContent()), 'a bad setting shows the API message next to it');
+  const wanted = String(before + 7);
+  await page.fill('#f-global_ring_time', wanted);
+  await page.click('#settings-form button[type=submit]');
+  await page.waitForSelector('#settings-note:has-text("in effect now")');
+  await page.reload();
+  await page.waitForSelector('#settings-form');
+  check(await page.inputValue('#f-global_ring_time') === wanted, 'the changed setting is still there after a reload');
+  await shot(page, '07-settings');
+
+  step('call records');
+  await nav(page, 'Call records');
+  await page.waitForSelector('#cdr');
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.click('#cdr-export'),
+  ]);
+  const csvPath = join(profile, 'calls.csv');
+  await download.saveAs(csvPath);
+  check(readFileSync(csvPath, 'utf8').startsWith('start,answer,end,caller,callee'), 'CSV export downloads');
+  await page.fill('input[name=number]', '201');
+  await page.click('.filters button[type=submit]');
+  await page.waitForSelector('#cdr');
+  await shot(page, '08-cdr');
+
+  step('phone width');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.click('.menu-toggle');
+  await page.click('nav >> text="Dashboard"');
+  await page.waitForSelector(`#dash-extensions tr[data-ext="${EXT}"]`);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  check(overflow <= 1, `the dashboard fits a phone screen (overflow ${overflow}px)`);
+  await shot(page, '09-dashboard-phone');
+  await page.click('.menu-toggle');
+  await page.click('nav >> text="Extensions"');
+  await page.waitForSelector('#extensions');
+  await shot(page, '10-extensions-phone');
+  await context.close();
+
+  step('a non-admin sees no settings');
+  // No API call creates operators yet; the settings endpoint answers this session as it
+  // would an operator (reads allowed, changes refused with 403).
+  const ctx2 = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  ctx2.setDefaultTimeout(10000);
+  await ctx2.route('**/api/v1/settings', (route) => (route.request().method() === 'PATCH'
+    ? route.fulfill({ status: 403, contentType: 'application/json',
+      body: JSON.stringify({ error: 'role operator may not do this; only admin may' }) })
+    : route.continue()));
+  const p2 = await ctx2.newPage();
+  watch(p2, 'operator');
+  await p2.goto(`${base}/settings`);
+  await login(p2, password);
+  await p2.waitForSelector('#settings-denied');
+  check(await p2.$('nav >> text="Settings"') === null, 'no Settings entry in the menu');
+  check(/403.*only admin may/.test(await p2.textContent('#settings-denied')), "the API's 403 is shown");
+  await shot(p2, '11-settings-denied');
+  await ctx2.close();
+
+  check(problems.length === 0, `no page errors, dialogs or CSP violations${problems.length ? `: ${problems.join('; ')}` : ''}`);
+} catch (e) {
+  failed = true;
+  console.log(`FAIL: ${e.message}`);
+  for (const p of problems) console.log(`     ${p}`);
+} finally {
+  await browser.close();
+  rmSync(profile, { recursive: true, force: true });
+  stdinLines.close();
+}
+console.log(`${failed ? 'FAILED' : 'PASSED'} in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${shots}`);
+process.exit(failed ? 1 : 0);

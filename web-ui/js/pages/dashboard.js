@@ -1,0 +1,95 @@
+// Dashboard: which extensions are registered, active calls and system counters, updated live
+// from the event stream (registration.* and call.* events trigger a reload of that part).
+import { html, useState, useEffect, useMemo } from '../html.js';
+import { api, parseMetrics } from '../api.js';
+import { onEvent, onEventState, lastEventSeq } from '../events.js';
+import { Notice, useLoad, fmtTime } from '../widgets.js';
+
+const isReg = (ev) => ev.type.startsWith('registration.');
+const isCallOrReg = (ev) => ev.type.startsWith('call.') || isReg(ev);
+
+async function loadSystem() {
+  const [health, metricsText] = await Promise.all([
+    fetch('/healthz', { cache: 'no-store', credentials: 'omit' })
+      .then((r) => r.json()).catch(() => ({ status: 'unreachable' })),
+    api('GET', '/metrics'),
+  ]);
+  return { health, m: parseMetrics(metricsText) };
+}
+
+export function Dashboard() {
+  const exts = useLoad(() => api('GET', '/api/v1/extensions'), [], (ev) => ev.type.startsWith('extension.'));
+  const regs = useLoad(() => api('GET', '/api/v1/registrations'), [], isReg);
+  const sys = useLoad(loadSystem, [], isCallOrReg);
+  const [conn, setConn] = useState('offline');
+  const [feed, setFeed] = useState([]);
+  useEffect(() => onEventState(setConn), []);
+  useEffect(() => onEvent((ev) => {
+    if (ev.type === 'resync') return;
+    setFeed((f) => [ev, ...f].slice(0, 12));
+  }), []);
+
+  const registered = useMemo(() => {
+    const s = new Set();
+    for (const r of regs.data || []) s.add(r.extension);
+    return s;
+  }, [regs.data]);
+  const list = exts.data || [];
+  const up = list.filter((e) => registered.has(e.number));
+  const down = list.filter((e) => !registered.has(e.number));
+  const m = sys.data ? sys.data.m : {};
+  const val = (k) => (k in m ? String(m[k]) : '–');
+
+  return html`<section>
+    <header class="page-head">
+      <h1>Dashboard</h1>
+      <span class=${`conn ${conn}`} id="event-state" title=${`last event seq ${lastEventSeq() ?? '–'}`}>
+        ${conn === 'live' ? 'Live' : conn}
+      </span>
+    </header>
+    <${Notice} error=${exts.error || regs.error || sys.error} />
+    <div class="stats">
+      <div class="stat"><span class="num" id="stat-registered">${up.length}</span><span>registered</span></div>
+      <div class="stat"><span class="num" id="stat-unregistered">${down.length}</span><span>unregistered</span></div>
+      <div class="stat"><span class="num" id="stat-calls">${val('rotary_calls_active')}</span><span>active calls</span></div>
+      <div class="stat"><span class="num">${val('rotary_registrar_bindings')}</span><span>contacts</span></div>
+      <div class="stat"><span class="num">${sys.data ? sys.data.health.status : '–'}</span><span>system</span></div>
+    </div>
+    <div class="columns">
+      <div class="card">
+        <h2>Extensions</h2>
+        <div class="scroll"><table id="dash-extensions">
+          <thead><tr><th>Number</th><th>Name</th><th>State</th></tr></thead>
+          <tbody>
+            ${[...up, ...down].map((e) => html`<tr key=${e.number} data-ext=${e.number}>
+              <td>${e.number}</td><td>${e.name}</td>
+              <td><span class=${`badge ${registered.has(e.number) ? 'ok' : 'off'}`}>
+                ${registered.has(e.number) ? 'registered' : 'unregistered'}</span></td>
+            </tr>`)}
+          </tbody>
+        </table></div>
+        ${list.length === 0 && exts.data ? html`<p class="empty">No extensions yet.</p>` : null}
+      </div>
+      <div class="card">
+        <h2>System</h2>
+        <dl class="kv">
+          <dt>SIP requests</dt><dd>${val('rotary_sip_requests_total')}</dd>
+          <dt>Registrations accepted</dt><dd>${val('rotary_registrations_total')}</dd>
+          <dt>Call attempts</dt><dd>${val('rotary_call_attempts_total')}</dd>
+          <dt>Auth failures (SIP)</dt><dd>${val('rotary_auth_failures_total')}</dd>
+          <dt>Malformed SIP</dt><dd>${val('rotary_sip_malformed_total')}</dd>
+          <dt>Config changes</dt><dd>${val('rotary_config_writes_total')}</dd>
+        </dl>
+        <h2>Recent events</h2>
+        <ul class="feed" id="event-feed">
+          ${feed.map((ev) => html`<li key=${ev.seq}>
+            <time>${fmtTime(ev.time)}</time> <b>${ev.type}</b>
+            ${' '}${Object.entries(ev).filter(([k]) => !['seq', 'time', 'type'].includes(k))
+              .map(([k, v]) => `${k}=${v}`).join(' ')}
+          </li>`)}
+        </ul>
+        ${feed.length === 0 ? html`<p class="empty">Waiting for events…</p>` : null}
+      </div>
+    </div>
+  </section>`;
+}
