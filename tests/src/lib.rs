@@ -212,6 +212,24 @@ impl Pbxd {
         )
     }
 
+    /// Authenticated GET of a binary resource (a recording); returns (status, bytes).
+    pub fn get_bytes(&self, path: &str) -> (u16, Vec<u8>) {
+        let auth = format!("Basic {}", basic("admin", ADMIN_PASSWORD));
+        let res = ureq::get(&format!("{}{}", self.url(), path))
+            .set("Authorization", &auth)
+            .timeout(Duration::from_secs(10))
+            .call();
+        let resp = match res {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("GET {path}: {e}"),
+        };
+        let status = resp.status();
+        let mut bytes = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut resp.into_reader(), &mut bytes);
+        (status, bytes)
+    }
+
     /// Create an extension through the API; panics unless 201.
     pub fn add_extension(&self, number: &str, secret: &str, extra: serde_json::Value) {
         let mut body = serde_json::json!({"number": number, "name": format!("Ext {number}"), "secret": secret});

@@ -367,3 +367,91 @@ fn pcmu_caller_and_g726_callee_hear_each_other_through_transcoding() {
 fn pcmu_caller_and_gsm_callee_hear_each_other_through_transcoding() {
     transcoded_call("GSM", "351", "352", 47000);
 }
+
+/// Power of `hz` in `x` relative to the signal's energy (Goertzel), 0..1.
+fn tone_share(x: &[i16], rate: u32, hz: f64) -> f64 {
+    if x.is_empty() {
+        return 0.0;
+    }
+    let c = 2.0 * (2.0 * std::f64::consts::PI * hz / f64::from(rate)).cos();
+    let (mut s1, mut s2) = (0.0f64, 0.0f64);
+    let mut energy = 0.0f64;
+    for &v in x {
+        let v = f64::from(v);
+        energy += v * v;
+        let s0 = v + c * s1 - s2;
+        s2 = s1;
+        s1 = s0;
+    }
+    let p = s1 * s1 + s2 * s2 - c * s1 * s2;
+    // A pure tone of the same energy gives p = energy * n / 2.
+    (2.0 * p / (energy * x.len() as f64).max(1.0)).min(1.0)
+}
+
+/// Two registered PCMU phones in a call: caller 1000 Hz, callee 440 Hz.
+fn call_between(d: &Pbxd, dir: &Path, a: &str, b: &str, rtp_base: u16) -> (Phone, Phone) {
+    d.add_extension(a, SECRET, json!({"codecs": ["PCMU"]}));
+    d.add_extension(b, SECRET, json!({"codecs": ["PCMU"]}));
+    let pbx = d.sip_addr();
+    let pa = phone(dir, a, &pbx, 1000.0, rtp_base, false);
+    let pb = phone(dir, b, &pbx, 440.0, rtp_base + 100, true);
+    let end = Instant::now() + Duration::from_secs(20);
+    while d.registrations().len() < 2 {
+        assert!(Instant::now() < end, "both phones register");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let reply = command(pa.ctrl, "dial", &format!("sip:{b}@{pbx}"));
+    assert!(dial_started(&reply), "dial: {reply}");
+    (pa, pb)
+}
+
+#[test]
+fn star_one_records_the_call_and_the_api_serves_the_recording() {
+    let dir = TempDir::new("record");
+    let d = Pbxd::start(&dir.0).expect("pbxd starts");
+    let (a, b) = call_between(&d, &dir.0, "361", "362", 47200);
+    std::thread::sleep(Duration::from_secs(2));
+    command(a.ctrl, "sndcode", "*1");
+    std::thread::sleep(Duration::from_secs(4));
+    command(a.ctrl, "hangup", "");
+    std::thread::sleep(Duration::from_millis(800));
+    command(a.ctrl, "quit", "");
+    command(b.ctrl, "quit", "");
+
+    let (st, cdr) = d.api("GET", "/api/v1/cdr?limit=1", None);
+    assert_eq!(st, 200);
+    let file = cdr[0]["recording"]
+        .as_str()
+        .expect("the CDR names a recording")
+        .to_owned();
+    assert!(
+        file.starts_with("recordings/") && file.ends_with(".wav"),
+        "{file}"
+    );
+    let id = cdr[0]["id"].as_i64().expect("id");
+    let end = Instant::now() + Duration::from_secs(5);
+    let (st, wav) = loop {
+        let (st, wav) = d.get_bytes(&format!("/api/v1/recordings/{id}"));
+        if st == 200 || Instant::now() > end {
+            break (st, wav);
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(st, 200, "download: {}", String::from_utf8_lossy(&wav));
+    assert_eq!(&wav[..4], b"RIFF");
+    let path = dir.0.join("downloaded.wav");
+    std::fs::write(&path, &wav).expect("write");
+    let (rate, x) = read_wav(&path);
+    let secs = x.len() as f64 / f64::from(rate);
+    assert!((2.0..8.0).contains(&secs), "recorded {secs:.1} s");
+    // Both parties are in the (mono) mix.
+    let mid = &x[x.len() / 4..x.len() * 3 / 4];
+    let (s1000, s440) = (tone_share(mid, rate, 1000.0), tone_share(mid, rate, 440.0));
+    assert!(
+        s1000 > 0.2 && s440 > 0.2,
+        "caller {s1000:.2}, callee {s440:.2}"
+    );
+    assert!(!dir.0.join(format!("{file}.part")).exists());
+    let (st, _) = d.get_bytes("/api/v1/recordings/999999");
+    assert_eq!(st, 404);
+}

@@ -159,6 +159,78 @@ fn hold_and_resume_pass_through() {
     assert_eq!(u.code, 0, "callee: {}", u.output);
 }
 
+/// µ-law byte to linear (G.711), for reading what the callee received.
+fn ulaw(b: u8) -> i16 {
+    let b = !b;
+    let exp = (b >> 4) & 7;
+    let mag = ((i32::from(b & 0x0f) << 3) + 0x84) << exp;
+    let v = mag - 0x84;
+    (if b & 0x80 != 0 { -v } else { v }) as i16
+}
+
+#[test]
+fn hold_plays_music_on_hold_to_the_other_phone() {
+    let (s, port) = site(json!({}));
+    let sink = std::net::UdpSocket::bind("127.0.0.1:0").expect("sink");
+    sink.set_read_timeout(Some(std::time::Duration::from_millis(100)))
+        .expect("timeout");
+    let sink_port = sink.local_addr().expect("addr").port().to_string();
+    let target = s.d.sip_addr();
+    let uas = std::thread::spawn(move || {
+        let args = ["-m", "1", "-key", "rtp_sink", sink_port.as_str()];
+        sipp(
+            &target,
+            "uas_answer_sink.xml",
+            &["x".to_string()],
+            port,
+            &args,
+        )
+    });
+    wait_udp_bound(port);
+    let listener = std::thread::spawn(move || {
+        // (ssrc, samples) of every packet the callee's phone would get, for 8 s at most.
+        let end = std::time::Instant::now() + std::time::Duration::from_secs(8);
+        let mut got: Vec<(u32, Vec<i16>)> = Vec::new();
+        let mut buf = [0u8; 2048];
+        while std::time::Instant::now() < end {
+            if let Ok(n) = sink.recv(&mut buf) {
+                if n > 12 && buf[1] & 0x7f == 0 {
+                    let ssrc = u32::from_be_bytes([buf[8], buf[9], buf[10], buf[11]]);
+                    got.push((ssrc, buf[12..n].iter().map(|b| ulaw(*b)).collect()));
+                }
+            }
+        }
+        got
+    });
+    let line = format!("201;[authentication username=201 password={SECRET}]");
+    // The caller's phone sends no audio; it holds for 2 s, resumes and hangs up.
+    let r = sipp(
+        &s.d.sip_addr(),
+        "call_uac_hold.xml",
+        &[line],
+        free_port(),
+        &["-m", "1", "-s", "202", "-d", "2000"],
+    );
+    assert_eq!(r.code, 0, "caller: {}", r.output);
+    let u = uas.join().expect("uas thread");
+    assert_eq!(u.code, 0, "callee: {}", u.output);
+    let got = listener.join().expect("listener");
+    // About 2 s of 20 ms packets: music on hold, from pbxd's own stream.
+    assert!(
+        got.len() >= 60,
+        "only {} packets reached the held phone",
+        got.len()
+    );
+    let samples: Vec<i16> = got.iter().flat_map(|(_, s)| s.iter().copied()).collect();
+    let rms =
+        (samples.iter().map(|v| f64::from(*v).powi(2)).sum::<f64>() / samples.len() as f64).sqrt();
+    assert!(rms > 300.0, "the music is audible (rms {rms:.0})");
+    assert!(
+        got.windows(2).all(|w| w[0].0 == w[1].0),
+        "one stream (one SSRC)"
+    );
+}
+
 #[test]
 fn unknown_number_gives_404() {
     let (s, _port) = site(json!({}));

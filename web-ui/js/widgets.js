@@ -75,9 +75,10 @@ export function SortHeader({ label, col, sort, by }) {
 
 /**
  * Load data with `fn()` now, whenever `deps` change, and (when `live(event)` says so) on
- * matching PBX events and every event-stream resync. Returns { data, error, reload }.
+ * matching PBX events and every event-stream resync; with `pollMs`, also that often (for
+ * data no event announces). Returns { data, error, reload }.
  */
-export function useLoad(fn, deps = [], live = null) {
+export function useLoad(fn, deps = [], live = null, pollMs = 0) {
   const [data, setData] = useState(null);
   const [error, setError] = useState(null);
   const reload = useCallback(async () => {
@@ -98,6 +99,11 @@ export function useLoad(fn, deps = [], live = null) {
       pending = setTimeout(reload, 100);
     });
     return () => { off(); clearTimeout(pending); };
+  }, [reload]);
+  useEffect(() => {
+    if (!pollMs) return undefined;
+    const t = setInterval(() => { if (!document.hidden) reload(); }, pollMs);
+    return () => clearInterval(t);
   }, [reload]);
   return { data, error, reload };
 }

@@ -51,8 +51,8 @@ pub(crate) fn run(args: &[&str]) -> Result<()> {
          generator core 1); in-process costs on core 0, {} s per item",
         opts.calls, opts.seconds, opts.warmup, opts.cost_seconds
     );
-    let costs = in_process(&bin, opts.cost_seconds)?;
-    let item = |name: &str| {
+    let costs = in_process(&bin, opts.cost_seconds, "mixer,dtmf")?;
+    let item = |costs: &[serde_json::Value], name: &str| {
         costs
             .iter()
             .find(|v| v["item"] == name)
@@ -71,14 +71,9 @@ pub(crate) fn run(args: &[&str]) -> Result<()> {
         ),
         ("g722", "G.711 (PCMU) <-> G.722, 20 ms", None, true),
     ] {
-        let cost = item(pair);
-        let codec_us = num(&cost, "codec_us_per_call_s");
-        let resample_us = num(&cost, "resample_us_per_call_s");
-        let floor_us = if floor_has_resampling {
-            codec_us + resample_us
-        } else {
-            codec_us
-        };
+        // The floor is measured right before and right after this pair's relay runs, on
+        // the same core, and averaged: slow drift in what else runs on the box hits both.
+        let before = item(&in_process(&bin, opts.cost_seconds, pair)?, pair);
         let mut rows = Vec::new();
         for &n in &opts.calls {
             let run = run_pair(
@@ -96,12 +91,27 @@ pub(crate) fn run(args: &[&str]) -> Result<()> {
             println!("  {pair} N={n}: {}", run_line(&run, n));
             rows.push((n, run));
         }
+        let after = item(&in_process(&bin, opts.cost_seconds, pair)?, pair);
+        let mean = |k: &str| (num(&before, k) + num(&after, k)) / 2.0;
+        let codec_us = mean("codec_us_per_call_s");
+        let resample_us = mean("resample_us_per_call_s");
+        let floor_of = |v: &serde_json::Value| {
+            num(v, "codec_us_per_call_s")
+                + if floor_has_resampling {
+                    num(v, "resample_us_per_call_s")
+                } else {
+                    0.0
+                }
+        };
+        let floor_drift = (floor_of(&before), floor_of(&after));
+        let floor_us = (floor_drift.0 + floor_drift.1) / 2.0;
         tables.push(CallTable {
             title,
             goal,
             codec_us,
             resample_us,
             floor_us,
+            floor_drift,
             floor_has_resampling,
             rows,
         });
@@ -110,8 +120,8 @@ pub(crate) fn run(args: &[&str]) -> Result<()> {
     for t in &tables {
         t.print();
     }
-    print_mixer(&item("mixer"));
-    print_dtmf(&item("dtmf"));
+    print_mixer(&item(&costs, "mixer"));
+    print_dtmf(&item(&costs, "dtmf"));
     Ok(())
 }
 
@@ -141,12 +151,13 @@ fn parse(args: &[&str]) -> Result<Options> {
     Ok(o)
 }
 
-/// Runs `media_cost` pinned to core 0 (the server's core) and returns its item lines.
-fn in_process(bin: &Path, seconds: u32) -> Result<Vec<serde_json::Value>> {
+/// Runs `media_cost` for `items` pinned to core 0 (the server's core) and returns its
+/// item lines.
+fn in_process(bin: &Path, seconds: u32, items: &str) -> Result<Vec<serde_json::Value>> {
     let out = Command::new("taskset")
         .args(["-c", "0"])
         .arg(bin.join("media_cost"))
-        .args(["--seconds", &seconds.to_string()])
+        .args(["--seconds", &seconds.to_string(), "--items", items])
         .stderr(Stdio::inherit())
         .output()
         .context("run media_cost")?;
@@ -189,8 +200,10 @@ struct CallTable {
     goal: Option<f64>,
     codec_us: f64,
     resample_us: f64,
-    /// The floor the ratio is taken against.
+    /// The floor the ratio is taken against (mean of before and after the relay runs).
     floor_us: f64,
+    /// The floor measured before and after.
+    floor_drift: (f64, f64),
     floor_has_resampling: bool,
     rows: Vec<(u32, PairRun)>,
 }
@@ -200,14 +213,17 @@ impl CallTable {
         let per_core = |us: f64| 1e6 / us;
         println!("\n== {} : transcoded calls per core ==", self.title);
         println!(
-            "floor (in-process, {}): {:.1} µs/call·s = {:.1} calls/core",
+            "floor (in-process, {}): {:.1} µs/call·s = {:.1} calls/core \
+             (before the relay runs {:.1} µs, after {:.1} µs)",
             if self.floor_has_resampling {
                 "codec work + resampling"
             } else {
                 "codec work only"
             },
             self.floor_us,
-            per_core(self.floor_us)
+            per_core(self.floor_us),
+            self.floor_drift.0,
+            self.floor_drift.1
         );
         println!(
             "  of which codec {:.1} µs, resampling {:.1} µs{}",

@@ -3,7 +3,7 @@
 //! floors.
 //!
 //! ```text
-//! media_cost [--seconds S] [--rounds R] [--sounds DIR]
+//! media_cost [--seconds S] [--rounds R] [--sounds DIR] [--items opus,g722,mixer,dtmf]
 //! ```
 //!
 //! Every figure is thread CPU time (`/proc/thread-self/schedstat`, nanoseconds) per
@@ -50,6 +50,7 @@ fn main() -> AnyResult<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (mut seconds, mut rounds) = (4.0f64, 5u32);
     let mut sounds = speech::default_dir();
+    let mut items = String::from("opus,g722,mixer,dtmf");
     let mut it = args.iter();
     while let Some(flag) = it.next() {
         let value = it.next().ok_or("flag needs a value")?;
@@ -57,6 +58,7 @@ fn main() -> AnyResult<()> {
             "--seconds" => seconds = value.parse()?,
             "--rounds" => rounds = value.parse()?,
             "--sounds" => sounds = value.into(),
+            "--items" => items.clone_from(value),
             other => return Err(format!("unknown flag {other}").into()),
         }
     }
@@ -68,7 +70,11 @@ fn main() -> AnyResult<()> {
         pcm8.len() as f64 / 8000.0
     );
 
-    for codec in [CodecId::Opus, CodecId::G722] {
+    let want = |item: &str| items.split(',').any(|i| i == item);
+    for (name, codec) in [("opus", CodecId::Opus), ("g722", CodecId::G722)] {
+        if !want(name) {
+            continue;
+        }
         let mut floor = CodecFloor::new(&pcm8, codec)?;
         let mut resample = ResampleWork::new(&pcm8, codec)?;
         let [codec_ns, resample_ns] = alternate(
@@ -79,15 +85,25 @@ fn main() -> AnyResult<()> {
         println!(
             "{}",
             serde_json::json!({
-                "item": if codec == CodecId::Opus { "opus" } else { "g722" },
+                "item": name,
                 "codec_us_per_call_s": codec_ns / 1e3,
                 "resample_us_per_call_s": resample_ns / 1e3,
             })
         );
     }
 
-    let mut mixer = MixerWork::new(&pcm8);
-    let mut sum = SumWork::new(&pcm8);
+    if want("mixer") {
+        mixer_item(&pcm8, rounds, round);
+    }
+    if want("dtmf") {
+        dtmf_item(&pcm8, rounds, round)?;
+    }
+    Ok(())
+}
+
+fn mixer_item(pcm8: &[i16], rounds: u32, round: Duration) {
+    let mut mixer = MixerWork::new(pcm8);
+    let mut sum = SumWork::new(pcm8);
     let [mix_ns, sum_ns] = alternate(
         rounds,
         round,
@@ -104,10 +120,12 @@ fn main() -> AnyResult<()> {
             "sum_us_per_party_s": per_party_s(sum_ns),
         })
     );
+}
 
-    let mut dtmf = DtmfWork::new(&pcm8)?;
-    let mut bank = GoertzelWork::new(&pcm8);
-    let mut ulaw = UlawWork::new(&pcm8);
+fn dtmf_item(pcm8: &[i16], rounds: u32, round: Duration) -> AnyResult<()> {
+    let mut dtmf = DtmfWork::new(pcm8)?;
+    let mut bank = GoertzelWork::new(pcm8);
+    let mut ulaw = UlawWork::new(pcm8);
     let [det_ns, bank_ns, ulaw_ns] = alternate(
         rounds,
         round,

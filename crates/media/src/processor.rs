@@ -128,6 +128,8 @@ impl Processor {
         if let Some(inlet) = &mut self.inlets[from.index()] {
             inlet.ingest(now, packet);
         }
+        // An RFC 4733 event ends with a packet, not a timer: report it now.
+        self.take_digits(now, from);
     }
 
     /// Plays `music` to `to`'s phone (its peer put the call on hold), or stops it.
@@ -271,6 +273,16 @@ impl Processor {
                 }
             }
         }
+        self.take_digits(now, from);
+    }
+
+    /// Moves the key presses seen on `from` to the report queue, and converts them for
+    /// the other phone when the two legs carry DTMF differently.
+    fn take_digits(&mut self, now: Instant, from: RelayLeg) {
+        let (x, y) = (from.index(), from.other().index());
+        let Some(inlet) = &mut self.inlets[x] else {
+            return;
+        };
         let converts = self.transcode
             && self.formats[x].map(|(f, _)| f.dtmf) != self.formats[y].map(|(f, _)| f.dtmf);
         while let Some(d) = inlet.poll_digit() {

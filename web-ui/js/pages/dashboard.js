@@ -18,9 +18,11 @@ async function loadSystem() {
 }
 
 export function Dashboard() {
-  const exts = useLoad(() => api('GET', '/api/v1/extensions'), [], (ev) => ev.type.startsWith('extension.'));
+  // No event announces extension changes yet: reload them on registrations, on every
+  // resync and every 30 s.
+  const exts = useLoad(() => api('GET', '/api/v1/extensions'), [], isReg, 30000);
   const regs = useLoad(() => api('GET', '/api/v1/registrations'), [], isReg);
-  const sys = useLoad(loadSystem, [], isCallOrReg);
+  const sys = useLoad(loadSystem, [], isCallOrReg, 15000);
   const [conn, setConn] = useState('offline');
   const [feed, setFeed] = useState([]);
   useEffect(() => onEventState(setConn), []);

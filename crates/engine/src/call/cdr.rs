@@ -161,7 +161,6 @@ impl CdrRecord {
     /// Build the record of an attempt from its monotonic instants; wall-clock
     /// times are derived from the start's wall clock so they stay consistent.
     #[allow(clippy::too_many_arguments)]
-
     pub(crate) fn build(
         call: CallKey,
         start: (Instant, i64),
