@@ -388,3 +388,23 @@ pub fn wait_udp_bound(port: u16) {
     }
     panic!("nothing bound UDP port {port} within 10 s");
 }
+
+/// Share of `x`'s energy at `hz` (a Goertzel filter), from 0 (none) to 1 (a pure tone):
+/// how tests tell which tone a phone heard.
+pub fn tone_share(x: &[i16], rate: u32, hz: f64) -> f64 {
+    if x.is_empty() {
+        return 0.0;
+    }
+    let c = 2.0 * (2.0 * std::f64::consts::PI * hz / f64::from(rate)).cos();
+    let (mut s1, mut s2, mut energy) = (0.0f64, 0.0f64, 0.0f64);
+    for &v in x {
+        let v = f64::from(v);
+        energy += v * v;
+        let s0 = v + c * s1 - s2;
+        s2 = s1;
+        s1 = s0;
+    }
+    let p = s1 * s1 + s2 * s2 - c * s1 * s2;
+    // A pure tone of the same energy gives p = energy * n / 2.
+    (2.0 * p / (energy * x.len() as f64).max(1.0)).min(1.0)
+}

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use rotary_e2e::{free_port, Pbxd, TempDir};
+use rotary_e2e::{free_port, tone_share, Pbxd, TempDir};
 use serde_json::json;
 
 const SECRET: &str = "Tone77call-e2e";
@@ -366,26 +366,6 @@ fn pcmu_caller_and_g726_callee_hear_each_other_through_transcoding() {
 #[test]
 fn pcmu_caller_and_gsm_callee_hear_each_other_through_transcoding() {
     transcoded_call("GSM", "351", "352", 47000);
-}
-
-/// Power of `hz` in `x` relative to the signal's energy (Goertzel), 0..1.
-fn tone_share(x: &[i16], rate: u32, hz: f64) -> f64 {
-    if x.is_empty() {
-        return 0.0;
-    }
-    let c = 2.0 * (2.0 * std::f64::consts::PI * hz / f64::from(rate)).cos();
-    let (mut s1, mut s2) = (0.0f64, 0.0f64);
-    let mut energy = 0.0f64;
-    for &v in x {
-        let v = f64::from(v);
-        energy += v * v;
-        let s0 = v + c * s1 - s2;
-        s2 = s1;
-        s1 = s0;
-    }
-    let p = s1 * s1 + s2 * s2 - c * s1 * s2;
-    // A pure tone of the same energy gives p = energy * n / 2.
-    (2.0 * p / (energy * x.len() as f64).max(1.0)).min(1.0)
 }
 
 /// Two registered PCMU phones in a call: caller 1000 Hz, callee 440 Hz.

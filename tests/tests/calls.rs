@@ -4,7 +4,7 @@
 
 use std::thread::JoinHandle;
 
-use rotary_e2e::{free_port, reg_line, sipp, wait_udp_bound, Pbxd, SippRun, TempDir};
+use rotary_e2e::{free_port, reg_line, sipp, tone_share, wait_udp_bound, Pbxd, SippRun, TempDir};
 use serde_json::json;
 
 const SECRET: &str = "Calls42go-e2e";
@@ -168,9 +168,12 @@ fn ulaw(b: u8) -> i16 {
     (if b & 0x80 != 0 { -v } else { v }) as i16
 }
 
-#[test]
-fn hold_plays_music_on_hold_to_the_other_phone() {
-    let (s, port) = site(json!({}));
+/// (SSRC, PCMU samples) of each packet the callee's phone got.
+type Received = Vec<(u32, Vec<i16>)>;
+
+/// The callee answers with its RTP going to a socket of the test; returns the SIPp
+/// thread and a thread collecting what arrives for 8 s.
+fn callee_with_sink(s: &Site, port: u16) -> (JoinHandle<SippRun>, JoinHandle<Received>) {
     let sink = std::net::UdpSocket::bind("127.0.0.1:0").expect("sink");
     sink.set_read_timeout(Some(std::time::Duration::from_millis(100)))
         .expect("timeout");
@@ -188,9 +191,8 @@ fn hold_plays_music_on_hold_to_the_other_phone() {
     });
     wait_udp_bound(port);
     let listener = std::thread::spawn(move || {
-        // (ssrc, samples) of every packet the callee's phone would get, for 8 s at most.
         let end = std::time::Instant::now() + std::time::Duration::from_secs(8);
-        let mut got: Vec<(u32, Vec<i16>)> = Vec::new();
+        let mut got: Received = Vec::new();
         let mut buf = [0u8; 2048];
         while std::time::Instant::now() < end {
             if let Ok(n) = sink.recv(&mut buf) {
@@ -202,6 +204,13 @@ fn hold_plays_music_on_hold_to_the_other_phone() {
         }
         got
     });
+    (uas, listener)
+}
+
+#[test]
+fn hold_plays_music_on_hold_to_the_other_phone() {
+    let (s, port) = site(json!({}));
+    let (uas, listener) = callee_with_sink(&s, port);
     let line = format!("201;[authentication username=201 password={SECRET}]");
     // The caller's phone sends no audio; it holds for 2 s, resumes and hangs up.
     let r = sipp(
@@ -228,6 +237,36 @@ fn hold_plays_music_on_hold_to_the_other_phone() {
     assert!(
         got.windows(2).all(|w| w[0].0 == w[1].0),
         "one stream (one SSRC)"
+    );
+}
+
+#[test]
+fn rfc4733_digit_reaches_an_inband_phone_as_tones() {
+    let (s, port) = site(json!({"dtmf_mode": "inband"}));
+    let (uas, listener) = callee_with_sink(&s, port);
+    let line = format!("201;[authentication username=201 password={SECRET}]");
+    let r = sipp(
+        &s.d.sip_addr(),
+        "call_uac_dtmf.xml",
+        &[line],
+        free_port(),
+        &["-m", "1", "-s", "202"],
+    );
+    assert_eq!(r.code, 0, "caller: {}", r.output);
+    let u = uas.join().expect("uas thread");
+    assert_eq!(u.code, 0, "callee: {}", u.output);
+    let got = listener.join().expect("listener");
+    // Key 1 is 697 Hz + 1209 Hz: both strong in the same frames, for at least 40 ms.
+    let tone_frames = got
+        .iter()
+        .filter(|(_, x)| {
+            x.len() == 160 && tone_share(x, 8000, 697.0) > 0.2 && tone_share(x, 8000, 1209.0) > 0.2
+        })
+        .count();
+    assert!(
+        tone_frames >= 2,
+        "the in-band phone hears key 1 ({tone_frames} tone frames of {})",
+        got.len()
     );
 }
 

@@ -159,6 +159,7 @@ fn admin_gui_in_headless_chromium() {
         "the script never asked for the registration:\n{out}"
     );
     assert!(out.contains("PASSED"), "{out}");
+    eprintln!("{out}");
     for name in [
         "01-login",
         "05-dashboard",

@@ -394,10 +394,12 @@ impl DtmfWork {
 }
 
 /// The detector's floor: its filter bank alone (8 DTMF frequencies and their second
-/// harmonics), one Goertzel recurrence per frequency per sample, power read per frame.
+/// harmonics), the 16 Goertzel recurrences fused in one pass per sample as the detector
+/// runs them, power read per frame (coefficients from [`Goertzel`]'s tuning formula).
 struct GoertzelWork {
     frames: Vec<Vec<i16>>,
-    banks: Vec<[Goertzel; 16]>,
+    coef: [f32; 16],
+    state: Vec<[[f32; 16]; 2]>,
     at: usize,
 }
 
@@ -406,11 +408,15 @@ impl GoertzelWork {
         let hz = [
             697.0f32, 770.0, 852.0, 941.0, 1209.0, 1336.0, 1477.0, 1633.0,
         ];
-        let bank: [Goertzel; 16] =
-            std::array::from_fn(|i| Goertzel::new(hz[i % 8] * (1 + i / 8) as f32, 8000));
+        let coef = std::array::from_fn(|i| {
+            2.0 * (std::f32::consts::TAU * hz[i % 8] * (1 + i / 8) as f32 / 8000.0).cos()
+        });
+        // Keep the public filter in the build as the reference for the formula.
+        black_box(Goertzel::new(hz[0], 8000));
         GoertzelWork {
             frames: party_frames(pcm8),
-            banks: vec![bank; CHANNELS],
+            coef,
+            state: vec![[[0.0; 16]; 2]; CHANNELS],
             at: 0,
         }
     }
@@ -420,11 +426,21 @@ impl GoertzelWork {
         for _ in 0..50 {
             let ch = self.at % CHANNELS;
             let frame = &self.frames[(self.at / CHANNELS + ch * 97) % n];
-            for g in &mut self.banks[ch] {
-                g.update(frame);
-                black_box(g.power());
-                g.reset();
+            let [s1, s2] = &mut self.state[ch];
+            for &x in frame {
+                let x = f32::from(x);
+                for k in 0..16 {
+                    let s = x + self.coef[k] * s1[k] - s2[k];
+                    s2[k] = s1[k];
+                    s1[k] = s;
+                }
             }
+            let power: f32 = (0..16)
+                .map(|k| s1[k] * s1[k] + s2[k] * s2[k] - self.coef[k] * s1[k] * s2[k])
+                .sum();
+            black_box(power);
+            *s1 = [0.0; 16];
+            *s2 = [0.0; 16];
             self.at += 1;
         }
     }

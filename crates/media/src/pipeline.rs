@@ -115,6 +115,11 @@ impl Inlet {
                 rx.handle_rtp(now, packet);
                 self.collect_events();
             }
+            // The far side's audio clock runs from the first packet of any kind, so
+            // in-band digits made from events have frames to sound in.
+            if self.decoder.is_some() && self.next_pop.is_none() {
+                self.next_pop = Some(now);
+            }
             return;
         }
         if pt != self.format.payload_type || self.decoder.is_none() {
@@ -155,8 +160,8 @@ impl Inlet {
         self.collect_events();
     }
 
-    /// The next frame due at `now`: decoded, concealed (loss), or `None` (nothing due,
-    /// or the phone is silent).
+    /// The next frame due at `now`: decoded, concealed (loss) or silence (the phone
+    /// sends nothing); `None` when nothing is due.
     pub(crate) fn pull(&mut self, now: Instant) -> Option<&[i16]> {
         let due = self.next_pop.filter(|d| *d <= now)?;
         self.next_pop = Some(due + self.period);
@@ -175,7 +180,12 @@ impl Inlet {
                 }
             }
             Playout::Lost { samples } => decoder.conceal(to_samples(samples), &mut self.frame),
-            Playout::Empty => return None,
+            // The phone is silent (or sends only events): a frame of silence keeps the
+            // other side's stream, and any tones generated into it, going.
+            Playout::Empty => {
+                let n = (rate * self.period.as_millis() as u64 / 1000) as usize;
+                self.frame.resize(n.clamp(1, MAX_CONCEAL), 0);
+            }
         }
         if let Some(det) = &mut self.tones {
             det.process(&self.frame);

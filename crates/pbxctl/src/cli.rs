@@ -432,7 +432,10 @@ mod tests {
 
     #[test]
     fn trunk_add_needs_credentials_for_register_only() {
-        let err = Cli::try_parse_from(["pbxctl", "trunk", "add", "p", "--host", "h"]).unwrap_err();
+        let err = Cli::try_parse_from([
+            "pbxctl", "trunk", "add", "p", "--kind", "register", "--host", "h",
+        ])
+        .unwrap_err();
         assert_eq!(err.exit_code(), 2);
         let cli = Cli::try_parse_from([
             "pbxctl", "trunk", "add", "p", "--kind", "peer", "--host", "10.0.0.1",

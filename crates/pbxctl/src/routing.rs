@@ -58,8 +58,9 @@ pub(crate) enum TrunkKind {
 pub(crate) struct TrunkAddArgs {
     /// Trunk id (routes refer to it).
     pub(crate) id: String,
-    /// How the trunk connects.
-    #[arg(long, value_enum, default_value = "register")]
+    /// How the trunk connects: register (to a provider), peer (by IP) or account (a remote
+    /// PBX registers to us).
+    #[arg(long, value_enum)]
     pub(crate) kind: TrunkKind,
     /// Provider or peer host (register, peer).
     #[arg(long, required_if_eq_any([("kind", "register"), ("kind", "peer")]))]

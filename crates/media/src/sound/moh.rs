@@ -497,25 +497,6 @@ const CHANNEL_FRAMES: usize = 50;
 /// How long a class with nothing playable waits before looking at its folder again.
 const IDLE_RESCAN: Duration = Duration::from_secs(10);
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shuffle_is_a_permutation_and_seeded() {
-        let files: Vec<PathBuf> = (0..20).map(|i| PathBuf::from(format!("{i:02}"))).collect();
-        let (mut a, mut b) = (files.clone(), files.clone());
-        let (mut sa, mut sb) = (7, 7);
-        shuffle(&mut a, &mut sa);
-        shuffle(&mut b, &mut sb);
-        assert_eq!(a, b);
-        assert_ne!(a, files);
-        let mut sorted = a.clone();
-        sorted.sort();
-        assert_eq!(sorted, files);
-    }
-}
-
 /// Gives a fresh box something to play on hold: when `dir` holds no audio file, writes
 /// `rotary-default.wav` there (a quiet, slow major-chord arpeggio, 32 s at 16 kHz,
 /// synthesised here so no binary ships in the repository). Returns whether it wrote.
@@ -562,4 +543,23 @@ pub fn ensure_default_music(dir: &std::path::Path) -> Result<bool, super::SoundE
     }
     super::wav::write_atomic(&dir.join("rotary-default.wav"), &bytes)?;
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shuffle_is_a_permutation_and_seeded() {
+        let files: Vec<PathBuf> = (0..20).map(|i| PathBuf::from(format!("{i:02}"))).collect();
+        let (mut a, mut b) = (files.clone(), files.clone());
+        let (mut sa, mut sb) = (7, 7);
+        shuffle(&mut a, &mut sa);
+        shuffle(&mut b, &mut sb);
+        assert_eq!(a, b);
+        assert_ne!(a, files);
+        let mut sorted = a.clone();
+        sorted.sort();
+        assert_eq!(sorted, files);
+    }
 }
