@@ -202,6 +202,7 @@ async fn openapi_documents_settings_and_events() {
         "realm": "r", "default_expiry": 1, "min_expires": 1, "max_expires": 1,
         "qualify_interval": 1, "qualify_timeout": 1, "global_ring_time": 1,
         "call_waiting": true, "max_concurrent_calls": 1, "rtp_timeout": 1,
+        "recording_stereo": true,
         "digest_algorithms": ["MD5"],
         "user_extension_range": "1-2", "conference_range": "1-2", "queue_range": "1-2",
         "department_range": "1-2", "paging_range": "1-2", "ivr_range": "1-2",

@@ -213,7 +213,7 @@ mod tests {
         String::from_utf8(bytes.to_vec()).unwrap()
     }
 
-    fn header_of<'a>(resp: &'a Response, name: header::HeaderName) -> &'a str {
+    fn header_of(resp: &Response, name: header::HeaderName) -> &str {
         resp.headers()
             .get(name)
             .and_then(|v| v.to_str().ok())
