@@ -287,8 +287,10 @@ fn unregistered_callee_gives_480() {
 }
 
 #[test]
+/// G.729 is relayed, never transcoded: a callee that only takes G.729 cannot be reached
+/// from a G.711 caller. (A G.722-only callee would be transcoded instead.)
 fn no_common_codec_gives_488() {
-    let (s, _port) = site(json!({"codecs": ["G722"]}));
+    let (s, _port) = site(json!({"codecs": ["G729"]}));
     let r = call(&s, "call_uac_488.xml", "202");
     assert_eq!(r.code, 0, "caller: {}", r.output);
 }

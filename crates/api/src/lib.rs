@@ -40,7 +40,8 @@
 //! blacklist, options, the whole document and the route tracer) is readable by admin and
 //! operator and writable by admin; see the `routes::routing` module docs.
 //!
-//! Not here (yet): users and the other resources, the web GUI's static files.
+//! The web GUI (`web-ui/`, embedded at build time) is served by the fallback route, so
+//! every API path keeps priority. Not here (yet): user accounts beyond admin.
 
 mod auth;
 mod backend;
