@@ -137,7 +137,7 @@ impl Pbxd {
             log: rx,
             log_lines: Vec::new(),
         };
-        d.wait_for_log("ready", Duration::from_secs(20))?;
+        d.wait_for_log("pbxd ready", Duration::from_secs(20))?;
         Ok(d)
     }
 

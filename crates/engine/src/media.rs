@@ -66,15 +66,11 @@ impl MediaState {
         if let Err(e) = ensure_default_music(&music) {
             tracing::warn!(error = %e, "no default music on hold");
         }
-        match recover_partials(&data_dir.join("recordings")) {
-            Ok(fixed) if !fixed.is_empty() => {
-                tracing::info!(
-                    count = fixed.len(),
-                    "completed recordings cut short by a stop"
-                );
-            }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "checking unfinished recordings"),
+        let recordings = data_dir.join("recordings");
+        let _ = std::fs::create_dir_all(&recordings);
+        let fixed = recover_tree(&recordings, 4);
+        if fixed > 0 {
+            tracing::info!(count = fixed, "completed recordings cut short by a stop");
         }
         (
             MediaState {
@@ -270,6 +266,26 @@ impl MediaState {
     pub(crate) fn len(&self) -> usize {
         self.slots.len()
     }
+}
+
+/// Completes the `.wav.part` recordings a stop left behind, in `dir` and the day folders
+/// below it (`recordings/YYYY/MM/DD`). Returns how many it completed.
+fn recover_tree(dir: &Path, depth: u8) -> usize {
+    let mut fixed = match recover_partials(dir) {
+        Ok(done) => done.len(),
+        Err(e) => {
+            tracing::warn!(error = %e, "checking unfinished recordings");
+            0
+        }
+    };
+    if depth > 0 {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                fixed += recover_tree(&entry.path(), depth - 1);
+            }
+        }
+    }
+    fixed
 }
 
 fn relay_leg(side: Side) -> RelayLeg {
