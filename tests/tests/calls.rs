@@ -4,6 +4,7 @@
 
 use std::thread::JoinHandle;
 
+use rotary_codecs::codec::ulaw_to_linear;
 use rotary_e2e::{free_port, reg_line, sipp, tone_share, wait_udp_bound, Pbxd, SippRun, TempDir};
 use serde_json::json;
 
@@ -159,15 +160,6 @@ fn hold_and_resume_pass_through() {
     assert_eq!(u.code, 0, "callee: {}", u.output);
 }
 
-/// µ-law byte to linear (G.711), for reading what the callee received.
-fn ulaw(b: u8) -> i16 {
-    let b = !b;
-    let exp = (b >> 4) & 7;
-    let mag = ((i32::from(b & 0x0f) << 3) + 0x84) << exp;
-    let v = mag - 0x84;
-    (if b & 0x80 != 0 { -v } else { v }) as i16
-}
-
 /// (SSRC, PCMU samples) of each packet the callee's phone got.
 type Received = Vec<(u32, Vec<i16>)>;
 
@@ -198,7 +190,10 @@ fn callee_with_sink(s: &Site, port: u16) -> (JoinHandle<SippRun>, JoinHandle<Rec
             if let Ok(n) = sink.recv(&mut buf) {
                 if n > 12 && buf[1] & 0x7f == 0 {
                     let ssrc = u32::from_be_bytes([buf[8], buf[9], buf[10], buf[11]]);
-                    got.push((ssrc, buf[12..n].iter().map(|b| ulaw(*b)).collect()));
+                    got.push((
+                        ssrc,
+                        buf[12..n].iter().map(|b| ulaw_to_linear(*b)).collect(),
+                    ));
                 }
             }
         }
