@@ -147,7 +147,7 @@ pub(crate) struct AddArgs {
     ArgGroup::new("change")
         .required(true)
         .multiple(true)
-        .args(["secret", "name", "max_contacts", "permit", "codecs", "voicemail", "dtmf_mode", "nat"])
+        .args(["secret", "name", "max_contacts", "permit", "codecs", "voicemail", "dtmf_mode", "nat", "record_calls"])
 ))]
 pub(crate) struct SetArgs {
     /// Extension number.
@@ -183,6 +183,9 @@ pub(crate) struct FieldArgs {
     /// NAT handling on or off.
     #[arg(long)]
     pub(crate) nat: Option<bool>,
+    /// Record every answered call of this extension, on or off.
+    #[arg(long)]
+    pub(crate) record_calls: Option<bool>,
 }
 
 /// `pbxctl cdr …`
@@ -275,6 +278,9 @@ impl FieldArgs {
         if let Some(nat) = self.nat {
             body.insert("nat".into(), json!(nat));
         }
+        if let Some(rec) = self.record_calls {
+            body.insert("record_calls".into(), json!(rec));
+        }
     }
 }
 
@@ -353,6 +359,26 @@ mod tests {
             panic!("wrong command")
         };
         assert_eq!(args.to_body(), json!({"max_contacts":3}));
+    }
+
+    #[test]
+    fn set_record_calls_alone_is_a_change() {
+        let cli = Cli::try_parse_from([
+            "pbxctl",
+            "extension",
+            "set",
+            "101",
+            "--record-calls",
+            "true",
+        ])
+        .unwrap();
+        let Command::Extension {
+            command: ExtensionCommand::Set(args),
+        } = cli.command
+        else {
+            panic!("wrong command")
+        };
+        assert_eq!(args.to_body(), json!({"record_calls":true}));
     }
 
     #[test]
