@@ -5,13 +5,15 @@
 //! 1. **G.711↔Opus transcoded calls per core.** Floor: the codec work one call needs
 //!    per second, measured in-process by `crates/media/examples/media_cost.rs` (50 ×
 //!    PCMU decode + Opus encode + Opus decode + PCMU encode with the relay's own
-//!    `CodecParams::new`: 48 kHz, complexity 5, on the espeak-ng speech of
-//!    `sounds/en`), as calls per core = 1 s / that cost. Measured: N calls through
+//!    `CodecParams::bridged`: libopus at 8 kHz, the rate G.711 can carry, complexity
+//!    5, on the espeak-ng speech of `sounds/en`; N calls' codec states taking turns as
+//!    in the relay), as calls per core = 1 s / that cost. Measured: N calls through
 //!    `relay_server --mode transcode --leg-b opus` (core 0), `rtp_load --codecs
 //!    pcmu,opus` (core 1) sending real PCMU to leg A and real Opus to leg B, the
 //!    server's utime+stime over the window per call-second, as calls per core. Goal:
-//!    ratio ≥ 0.90. The resampling 8↔48 kHz the relay also does is printed beside it
-//!    (not part of the floor, so it counts against the ratio).
+//!    ratio ≥ 0.90. Beside it, the same run's bare recv+send forwarder (the kernel's
+//!    packet I/O any relay pays, which the codec floor leaves out) and the ratio to
+//!    codec floor + forwarder.
 //! 2. **G.711↔G.722** the same way; its floor includes the 8↔16 kHz resampling.
 //! 3. **Mixer, 64 parties**: µs per participant-second beside the floor of summing the
 //!    same 64 frames in `i32`.
@@ -55,7 +57,7 @@ pub(crate) fn run(args: &[&str]) -> Result<()> {
          generator core 1); in-process costs on core 0, {} s per item",
         opts.calls, opts.seconds, opts.warmup, opts.cost_seconds
     );
-    let costs = in_process(&bin, opts.cost_seconds, "mixer,dtmf")?;
+    let costs = in_process(&bin, opts.cost_seconds, "mixer,dtmf", 1)?;
     let item = |costs: &[serde_json::Value], name: &str| {
         costs
             .iter()
@@ -69,17 +71,28 @@ pub(crate) fn run(args: &[&str]) -> Result<()> {
     for (pair, title, goal, floor_has_resampling) in [
         (
             "opus",
-            "G.711 (PCMU) <-> Opus, 20 ms, 48 kHz, complexity 5",
+            "G.711 (PCMU) <-> Opus, 20 ms, complexity 5, bridged at 8 kHz",
             Some(OPUS_GOAL),
             false,
         ),
         ("g722", "G.711 (PCMU) <-> G.722, 20 ms", None, true),
     ] {
-        // The floor is measured right before and right after this pair's relay runs, on
-        // the same core, and averaged: slow drift in what else runs on the box hits both.
-        let before = item(&in_process(&bin, opts.cost_seconds, pair)?, pair);
+        // The single-call floor (one codec state, hot in the caches) for reference.
+        let hot = item(&in_process(&bin, opts.cost_seconds, pair, 1)?, pair);
+        let floor_of = |v: &serde_json::Value| {
+            num(v, "codec_us_per_call_s")
+                + if floor_has_resampling {
+                    num(v, "resample_us_per_call_s")
+                } else {
+                    0.0
+                }
+        };
         let mut rows = Vec::new();
         for &n in &opts.calls {
+            // This row's floor: the codec work of n calls taking turns frame by frame as
+            // the relay does, measured right before and right after the relay runs on
+            // the same core and averaged, so slow drift in the box's load hits both.
+            let before = item(&in_process(&bin, opts.cost_seconds, pair, n)?, pair);
             let run = run_pair(
                 &bin,
                 &["--mode", "transcode", "--leg-b", pair],
@@ -93,29 +106,36 @@ pub(crate) fn run(args: &[&str]) -> Result<()> {
                 (opts.seconds, opts.warmup),
             )?;
             println!("  {pair} N={n}: {}", run_line(&run, n));
-            rows.push((n, run));
+            // The same packets through the bare recv+send forwarder: the packet I/O
+            // every relay pays, which the codec floor leaves out.
+            let forward = run_pair(
+                &bin,
+                &["--mode", "floor"],
+                &[
+                    "--codecs",
+                    &format!("pcmu,{pair}"),
+                    "--phone-sockets",
+                    &opts.phone_sockets.to_string(),
+                ],
+                n,
+                (opts.seconds, opts.warmup),
+            )?;
+            println!("  forwarder N={n}: {}", run_line(&forward, n));
+            let after = item(&in_process(&bin, opts.cost_seconds, pair, n)?, pair);
+            let floor_drift = (floor_of(&before), floor_of(&after));
+            rows.push(CallRow {
+                n,
+                forward_us: cpu_per_call_s(&forward, n),
+                run,
+                floor_us: (floor_drift.0 + floor_drift.1) / 2.0,
+                floor_drift,
+            });
         }
-        let after = item(&in_process(&bin, opts.cost_seconds, pair)?, pair);
-        let mean = |k: &str| (num(&before, k) + num(&after, k)) / 2.0;
-        let codec_us = mean("codec_us_per_call_s");
-        let resample_us = mean("resample_us_per_call_s");
-        let floor_of = |v: &serde_json::Value| {
-            num(v, "codec_us_per_call_s")
-                + if floor_has_resampling {
-                    num(v, "resample_us_per_call_s")
-                } else {
-                    0.0
-                }
-        };
-        let floor_drift = (floor_of(&before), floor_of(&after));
-        let floor_us = (floor_drift.0 + floor_drift.1) / 2.0;
         tables.push(CallTable {
             title,
             goal,
-            codec_us,
-            resample_us,
-            floor_us,
-            floor_drift,
+            hot_codec_us: num(&hot, "codec_us_per_call_s"),
+            resample_us: num(&hot, "resample_us_per_call_s"),
             floor_has_resampling,
             rows,
         });
@@ -157,11 +177,12 @@ fn parse(args: &[&str]) -> Result<Options> {
 
 /// Runs `media_cost` for `items` pinned to core 0 (the server's core) and returns its
 /// item lines.
-fn in_process(bin: &Path, seconds: u32, items: &str) -> Result<Vec<serde_json::Value>> {
+fn in_process(bin: &Path, seconds: u32, items: &str, calls: u32) -> Result<Vec<serde_json::Value>> {
     let out = Command::new("taskset")
         .args(["-c", "0"])
         .arg(bin.join("media_cost"))
         .args(["--seconds", &seconds.to_string(), "--items", items])
+        .args(["--calls", &calls.to_string()])
         .stderr(Stdio::inherit())
         .output()
         .context("run media_cost")?;
@@ -202,14 +223,23 @@ fn run_line(run: &PairRun, n: u32) -> String {
 struct CallTable {
     title: &'static str,
     goal: Option<f64>,
-    codec_us: f64,
+    /// Codec work of one call alone (its states hot in the caches), for reference.
+    hot_codec_us: f64,
     resample_us: f64,
+    floor_has_resampling: bool,
+    rows: Vec<CallRow>,
+}
+
+/// One N of a pair: the relay's run and the floor for the same N.
+struct CallRow {
+    n: u32,
+    run: PairRun,
+    /// CPU per call-second of the bare forwarder moving the same packets.
+    forward_us: f64,
     /// The floor the ratio is taken against (mean of before and after the relay runs).
     floor_us: f64,
     /// The floor measured before and after.
     floor_drift: (f64, f64),
-    floor_has_resampling: bool,
-    rows: Vec<(u32, PairRun)>,
 }
 
 impl CallTable {
@@ -217,34 +247,29 @@ impl CallTable {
         let per_core = |us: f64| 1e6 / us;
         println!("\n== {} : transcoded calls per core ==", self.title);
         println!(
-            "floor (in-process, {}): {:.1} µs/call·s = {:.1} calls/core \
-             (before the relay runs {:.1} µs, after {:.1} µs)",
+            "floor per row: the codec work of N calls taking turns frame by frame, in-process \
+             ({}), mean of before and after the relay runs",
             if self.floor_has_resampling {
                 "codec work + resampling"
             } else {
                 "codec work only"
             },
-            self.floor_us,
-            per_core(self.floor_us),
-            self.floor_drift.0,
-            self.floor_drift.1
         );
         println!(
-            "  of which codec {:.1} µs, resampling {:.1} µs{}",
-            self.codec_us,
+            "  one call alone: codec {:.1} µs/call·s = {:.1} calls/core; resampling {:.1} µs{}",
+            self.hot_codec_us,
+            per_core(self.hot_codec_us),
             self.resample_us,
             if self.floor_has_resampling {
                 String::new()
             } else {
-                format!(
-                    " (not in the floor; codec + resampling would be {:.1} calls/core)",
-                    per_core(self.codec_us + self.resample_us)
-                )
+                " (not in the floor)".to_owned()
             }
         );
         println!(
-            "{:>6} {:>9} {:>11} {:>8} {:>14} {:>11} {:>12} {:>8} {:>6}",
+            "{:>6} {:>18} {:>9} {:>11} {:>8} {:>14} {:>11} {:>12} {:>8} {:>6} {:>8} {:>13}",
             "calls",
+            "floor µs",
             "loss %",
             "delivered %",
             "core %",
@@ -252,11 +277,14 @@ impl CallTable {
             "calls/core",
             "ratio/floor",
             "goal",
-            "met"
+            "met",
+            "fwd µs",
+            "/(floor+fwd)"
         );
-        for (n, run) in &self.rows {
+        for row in &self.rows {
+            let (n, run) = (&row.n, &row.run);
             let cpu = cpu_per_call_s(run, *n);
-            let ratio = self.floor_us / cpu;
+            let ratio = row.floor_us / cpu;
             let f = |k: &str| run.result[k].as_f64().unwrap_or(f64::NAN);
             let valid = f("delivered_pct") >= DELIVERED_MIN_PCT;
             let (goal, met) = match self.goal {
@@ -265,8 +293,12 @@ impl CallTable {
                 None => ("-".to_owned(), "-"),
             };
             println!(
-                "{:>6} {:>9.4} {:>11.2} {:>8.0} {:>14.1} {:>11.1} {:>12.3} {:>8} {:>6}",
+                "{:>6} {:>18} {:>9.4} {:>11.2} {:>8.0} {:>14.1} {:>11.1} {:>12.3} {:>8} {:>6} {:>8.0} {:>13.3}",
                 n,
+                format!(
+                    "{:.0} ({:.0}-{:.0})",
+                    row.floor_us, row.floor_drift.0, row.floor_drift.1
+                ),
                 f("loss_pct"),
                 f("delivered_pct"),
                 run.server_load_pct(),
@@ -274,7 +306,9 @@ impl CallTable {
                 per_core(cpu),
                 ratio,
                 goal,
-                met
+                met,
+                row.forward_us,
+                (row.floor_us + row.forward_us) / cpu
             );
             if !valid {
                 println!(

@@ -167,7 +167,19 @@ pub struct Settings {
     pub ivr_range: NumberRange,
     /// DISA numbers.
     pub disa_range: NumberRange,
+    /// The region's tone zone (DUC guide: System -> Region/Time, "Tone Zone"): which dial,
+    /// ring-back, busy, congestion, call-waiting and confirmation tones pbxd generates.
+    /// One of [`TONE_ZONES`].
+    pub tone_zone: String,
 }
+
+/// The tone zones pbxd has ITU-T E.180 tone data for, by code (ISO 3166 country code,
+/// except `uk`). The codecs crate holds the tones; a test in rotary-media keeps both
+/// lists equal.
+pub const TONE_ZONES: [&str; 26] = [
+    "us", "uk", "cn", "de", "fr", "it", "jp", "au", "br", "in", "ru", "es", "nl", "at", "be", "ch",
+    "dk", "fi", "se", "no", "pl", "pt", "nz", "za", "mx", "il",
+];
 
 impl Default for Settings {
     fn default() -> Self {
@@ -191,6 +203,7 @@ impl Default for Settings {
             paging_range: range("0500", "0535"),
             ivr_range: range("0600", "0635"),
             disa_range: range("0700", "0735"),
+            tone_zone: "us".to_owned(),
         }
     }
 }
@@ -213,6 +226,12 @@ impl Settings {
             out.push(ConfigIssue::new(field, message));
         };
         let realm_ok = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
+        if !TONE_ZONES.contains(&self.tone_zone.as_str()) {
+            issue(
+                "tone_zone",
+                format!("must be one of {}", TONE_ZONES.join(", ")),
+            );
+        }
         if self.realm.is_empty() || self.realm.len() > 64 || !self.realm.chars().all(realm_ok) {
             issue(
                 "realm",
@@ -363,6 +382,8 @@ pub struct SettingsInput {
     pub ivr_range: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disa_range: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tone_zone: Option<String>,
 }
 
 /// Applies `input` on top of `existing` (fields left out keep their value) and checks the
@@ -372,6 +393,7 @@ pub fn validate_settings(
     existing: &Settings,
 ) -> Result<Settings, Vec<ConfigIssue>> {
     let mut issues = Vec::new();
+    let mut unparsed = Vec::new();
     let mut s = existing.clone();
     if let Some(realm) = &input.realm {
         s.realm.clone_from(realm);
@@ -384,6 +406,18 @@ pub fn validate_settings(
     }
     if let Some(a) = &input.digest_algorithms {
         s.digest_algorithms.clone_from(a);
+    }
+    if let Some(zone) = &input.tone_zone {
+        let code = zone.trim().to_ascii_lowercase();
+        if TONE_ZONES.contains(&code.as_str()) {
+            s.tone_zone = code;
+        } else {
+            unparsed.push("tone_zone");
+            issues.push(ConfigIssue::new(
+                "tone_zone",
+                format!("must be one of {}", TONE_ZONES.join(", ")),
+            ));
+        }
     }
     let numbers: [(&'static str, Option<i64>, &mut u32); 8] = [
         (
@@ -415,7 +449,6 @@ pub fn validate_settings(
         ),
         ("rtp_timeout", input.rtp_timeout, &mut s.rtp_timeout),
     ];
-    let mut unparsed = Vec::new();
     for (field, value, slot) in numbers {
         let Some(value) = value else { continue };
         match u32::try_from(value) {

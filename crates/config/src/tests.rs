@@ -600,3 +600,27 @@ fn config_lookups_and_snapshots() {
     });
     assert_eq!(fields(&narrowed.issues()), ["user_extension_range"]);
 }
+
+#[test]
+fn tone_zone_is_one_of_the_known_zones() {
+    let base = Settings::default();
+    assert_eq!(base.tone_zone, "us");
+    let input = SettingsInput {
+        tone_zone: Some(" DE ".into()),
+        ..Default::default()
+    };
+    let s = validate_settings(&input, &base).expect("a known zone");
+    assert_eq!(s.tone_zone, "de", "stored as the lower-case code");
+    let input = SettingsInput {
+        tone_zone: Some("atlantis".into()),
+        ..Default::default()
+    };
+    let issues = validate_settings(&input, &base).expect_err("unknown zone");
+    assert_eq!(issues.len(), 1);
+    assert_eq!(issues[0].field, "tone_zone");
+    assert!(
+        issues[0].message.contains("us, uk"),
+        "{}",
+        issues[0].message
+    );
+}

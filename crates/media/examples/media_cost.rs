@@ -4,6 +4,7 @@
 //!
 //! ```text
 //! media_cost [--seconds S] [--rounds R] [--sounds DIR] [--items opus,g722,mixer,dtmf]
+//!            [--calls N]
 //! ```
 //!
 //! Every figure is thread CPU time (`/proc/thread-self/schedstat`, nanoseconds) per
@@ -15,7 +16,9 @@
 //! - `opus`, `g722`: µs per call-second of the codec work one transcoded call needs
 //!   (both directions, 50 frames each): PCMU decode + B encode + B decode + PCMU
 //!   encode with `CodecParams::new` (Opus 48 kHz, complexity 5), inputs pre-encoded
-//!   and pre-resampled; `resample_us` is the 8↔B-rate resampling beside it.
+//!   and pre-resampled; `resample_us` is the 8↔B-rate resampling beside it. With
+//!   `--calls N`, N calls' codec states take turns frame by frame, as in the relay
+//!   running N calls, and the figure is per call.
 //! - `mixer`: µs per participant-second of a 64-party [`Mixer`] (64 frames in, mix,
 //!   64 frames out per 20 ms tick) and of the floor, a plain `i32` sum of 64 frames.
 //! - `dtmf`: µs per channel-second of [`DtmfDetector`] on speech, beside the floor of
@@ -51,6 +54,7 @@ fn main() -> AnyResult<()> {
     let (mut seconds, mut rounds) = (4.0f64, 5u32);
     let mut sounds = speech::default_dir();
     let mut items = String::from("opus,g722,mixer,dtmf");
+    let mut calls = 1usize;
     let mut it = args.iter();
     while let Some(flag) = it.next() {
         let value = it.next().ok_or("flag needs a value")?;
@@ -59,6 +63,7 @@ fn main() -> AnyResult<()> {
             "--rounds" => rounds = value.parse()?,
             "--sounds" => sounds = value.into(),
             "--items" => items.clone_from(value),
+            "--calls" => calls = value.parse::<usize>()?.max(1),
             other => return Err(format!("unknown flag {other}").into()),
         }
     }
@@ -75,7 +80,7 @@ fn main() -> AnyResult<()> {
         if !want(name) {
             continue;
         }
-        let mut floor = CodecFloor::new(&pcm8, codec)?;
+        let mut floor = CodecFloor::new(&pcm8, codec, calls)?;
         let mut resample = ResampleWork::new(&pcm8, codec)?;
         let [codec_ns, resample_ns] = alternate(
             rounds,
@@ -86,7 +91,8 @@ fn main() -> AnyResult<()> {
             "{}",
             serde_json::json!({
                 "item": name,
-                "codec_us_per_call_s": codec_ns / 1e3,
+                "calls": calls,
+                "codec_us_per_call_s": codec_ns / 1e3 / calls as f64,
                 "resample_us_per_call_s": resample_ns / 1e3,
             })
         );
@@ -198,59 +204,88 @@ fn cpu_ns() -> u64 {
         .unwrap_or(0)
 }
 
-/// The codec work of one transcoded PCMU↔`codec` call.
-struct CodecFloor {
+/// The inputs every call of a [`CodecFloor`] reads (each at its own offset).
+struct FloorInput {
     /// PCMU payloads phone A sends, PCM at 8 kHz the PCMU encoder gets back.
     ulaw: Vec<Vec<u8>>,
     pcm8: Vec<Vec<i16>>,
     /// PCM at the codec's rate its encoder gets, payloads phone B sends.
     pcm_b: Vec<Vec<i16>>,
     coded_b: Vec<Vec<u8>>,
+}
+
+/// One call's codec states.
+struct FloorCall {
     dec_a: Box<dyn Decoder>,
     enc_b: Box<dyn Encoder>,
     dec_b: Box<dyn Decoder>,
     enc_a: Box<dyn Encoder>,
-    pcm_out: Vec<i16>,
-    payload: Vec<u8>,
     at: usize,
 }
 
+/// The codec work of `calls` transcoded PCMU↔`codec` calls, frame by frame in turn as
+/// the relay interleaves them: with many calls the codec states no longer all fit in
+/// the caches, which is a cost of the codec, not of the relay around it.
+struct CodecFloor {
+    input: FloorInput,
+    calls: Vec<FloorCall>,
+    pcm_out: Vec<i16>,
+    payload: Vec<u8>,
+}
+
 impl CodecFloor {
-    fn new(pcm8: &[i16], codec: CodecId) -> AnyResult<Self> {
-        let (pa, pb) = (CodecParams::new(CodecId::Pcmu), CodecParams::new(codec));
-        let enc_b = new_encoder(&pb)?;
-        Ok(CodecFloor {
+    fn new(pcm8: &[i16], codec: CodecId, calls: usize) -> AnyResult<Self> {
+        // Exactly what the relay builds for a PCMU↔`codec` bridge.
+        let pa = CodecParams::bridged(CodecId::Pcmu, codec);
+        let pb = CodecParams::bridged(codec, CodecId::Pcmu);
+        let rate_b = new_encoder(&pb)?.sample_rate();
+        let input = FloorInput {
             ulaw: speech::encode_frames(pcm8, CodecId::Pcmu)?,
             pcm8: pcm8.chunks_exact(FRAME_8K).map(<[i16]>::to_vec).collect(),
-            pcm_b: speech::frames_at(pcm8, enc_b.sample_rate()),
+            pcm_b: speech::frames_at(pcm8, rate_b),
             coded_b: speech::encode_frames(pcm8, codec)?,
-            dec_a: new_decoder(&pa)?,
-            enc_b,
-            dec_b: new_decoder(&pb)?,
-            enc_a: new_encoder(&pa)?,
+        };
+        let calls = (0..calls.max(1))
+            .map(|i| {
+                Ok(FloorCall {
+                    dec_a: new_decoder(&pa)?,
+                    enc_b: new_encoder(&pb)?,
+                    dec_b: new_decoder(&pb)?,
+                    enc_a: new_encoder(&pa)?,
+                    // Calls talk at different places in the speech, as real ones do.
+                    at: i * 37,
+                })
+            })
+            .collect::<AnyResult<Vec<_>>>()?;
+        Ok(CodecFloor {
+            input,
+            calls,
             pcm_out: Vec::with_capacity(1920),
             payload: Vec::with_capacity(1500),
-            at: 0,
         })
     }
 
-    /// One second of both directions: 50 × (PCMU decode, B encode, B decode, PCMU encode).
+    /// One second of both directions of every call: 50 × (PCMU decode, B encode,
+    /// B decode, PCMU encode).
     fn call_second(&mut self) {
+        let input = &self.input;
         for _ in 0..50 {
-            let i = self.at % self.ulaw.len();
-            self.at += 1;
-            self.pcm_out.clear();
-            let _ = self.dec_a.decode(&self.ulaw[i], &mut self.pcm_out);
-            black_box(&self.pcm_out);
-            self.payload.clear();
-            let _ = self.enc_b.encode(&self.pcm_b[i], &mut self.payload);
-            black_box(&self.payload);
-            self.pcm_out.clear();
-            let _ = self.dec_b.decode(&self.coded_b[i], &mut self.pcm_out);
-            black_box(&self.pcm_out);
-            self.payload.clear();
-            let _ = self.enc_a.encode(&self.pcm8[i], &mut self.payload);
-            black_box(&self.payload);
+            for call in &mut self.calls {
+                let i = call.at % input.ulaw.len();
+                call.at += 1;
+                self.pcm_out.clear();
+                let _ = call.dec_a.decode(&input.ulaw[i], &mut self.pcm_out);
+                black_box(&self.pcm_out);
+                self.payload.clear();
+                let _ = call.enc_b.encode(&input.pcm_b[i], &mut self.payload);
+                black_box(&self.payload);
+                self.pcm_out.clear();
+                let _ = call.dec_b.decode(&input.coded_b[i], &mut self.pcm_out);
+                black_box(&self.pcm_out);
+                self.payload.clear();
+                let _ = call.enc_a.encode(&input.pcm8[i], &mut self.payload);
+                black_box(&self.payload);
+            }
         }
     }
 }
@@ -267,7 +302,7 @@ struct ResampleWork {
 
 impl ResampleWork {
     fn new(pcm8: &[i16], codec: CodecId) -> AnyResult<Self> {
-        let rate = CodecParams::new(codec).sample_rate;
+        let rate = CodecParams::bridged(codec, CodecId::Pcmu).sample_rate;
         Ok(ResampleWork {
             pcm8: pcm8.chunks_exact(FRAME_8K).map(<[i16]>::to_vec).collect(),
             pcm_b: speech::frames_at(pcm8, rate),

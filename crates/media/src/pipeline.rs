@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use rotary_codecs::dsp::{DtmfDetector, DtmfDigit as ToneDigit, DtmfGenerator};
 use rotary_codecs::resample::Resampler;
-use rotary_codecs::{new_decoder, new_encoder, CodecId, CodecParams, Decoder, Encoder};
+use rotary_codecs::{new_decoder, new_encoder, CodecParams, Decoder, Encoder};
 use rotary_rtp::jitter::{JitterBuffer, JitterConfig, Playout};
 use rotary_rtp::{
     ClockRate, DtmfReceiver, DtmfReceiverConfig, DtmfSender, DtmfSenderConfig, EventCode,
@@ -54,17 +54,20 @@ pub(crate) struct Inlet {
 
 impl Inlet {
     /// An inlet for `format`; `decode` says whether audio is needed (transcoding,
-    /// recording, in-band digits) or only RFC 4733 digits.
+    /// recording, in-band digits) or only RFC 4733 digits; `params` are the decoder's
+    /// (its PCM rate may be below the codec's natural one, see
+    /// [`CodecParams::bridged`]).
     pub(crate) fn new(
         format: StreamFormat,
-        codec: CodecId,
+        params: CodecParams,
         decode: bool,
     ) -> Result<Self, MediaError> {
+        let codec = params.id;
         let clock = codec.rtp_clock();
         let ptime = format.ptime_ms.clamp(10, 120);
         let period = Duration::from_millis(u64::from(ptime));
         let decoder = if decode {
-            Some(new_decoder(&CodecParams::new(codec)).map_err(MediaError::Codec)?)
+            Some(new_decoder(&params).map_err(MediaError::Codec)?)
         } else {
             None
         };
@@ -228,10 +231,15 @@ pub(crate) struct Outlet {
 }
 
 impl Outlet {
-    /// An outlet for `format`. `seed` is random: the SSRC and the first sequence
-    /// number and timestamp come from it (RFC 3550 §5.1).
-    pub(crate) fn new(format: StreamFormat, codec: CodecId, seed: u64) -> Result<Self, MediaError> {
-        let encoder = new_encoder(&CodecParams::new(codec)).map_err(MediaError::Codec)?;
+    /// An outlet for `format` with the encoder's `params`. `seed` is random: the SSRC
+    /// and the first sequence number and timestamp come from it (RFC 3550 §5.1).
+    pub(crate) fn new(
+        format: StreamFormat,
+        params: CodecParams,
+        seed: u64,
+    ) -> Result<Self, MediaError> {
+        let codec = params.id;
+        let encoder = new_encoder(&params).map_err(MediaError::Codec)?;
         let ptime = format.ptime_ms.clamp(10, 120);
         let rate = encoder.sample_rate();
         let events = format.event_payload_type.map(|_| {

@@ -10,13 +10,14 @@ use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use rotary_codecs::resample::Resampler;
-use rotary_codecs::CodecId;
+use rotary_codecs::{CodecId, CodecParams};
 use rotary_rtp::RtpPacket;
 
 use crate::format::{DtmfTransport, MediaPlan, StreamFormat};
 use crate::pipeline::{Digit, Inlet, Outlet};
+use crate::playback::Prompts;
 use crate::relay::RelayLeg;
-use crate::sound::{MohListener, Recorder, Side};
+use crate::sound::{MohListener, Player, Recorder, Side};
 
 /// Period of generated media (music on hold) when nothing else drives the clock.
 const TICK: Duration = Duration::from_millis(20);
@@ -37,6 +38,8 @@ pub(crate) struct Processor {
     tick: Option<Instant>,
     digits: VecDeque<(RelayLeg, Digit)>,
     seeds: [u64; 2],
+    /// One-shot prompts towards each leg (IVR, PIN entry).
+    prompts: Prompts,
 }
 
 impl Processor {
@@ -58,6 +61,7 @@ impl Processor {
             tick: None,
             digits: VecDeque::new(),
             seeds,
+            prompts: Prompts::default(),
         };
         for leg in [RelayLeg::A, RelayLeg::B] {
             p.rebuild_inlet(leg);
@@ -80,6 +84,12 @@ impl Processor {
                 next.set_moh(now, to, Some(music));
             }
         }
+        let [a, b] = self.prompts.take();
+        for (to, player) in [(RelayLeg::A, a), (RelayLeg::B, b)] {
+            if player.is_some() {
+                next.set_prompt(now, to, player);
+            }
+        }
     }
 
     /// Whether audio from this leg must be decoded (not just its digits read).
@@ -89,13 +99,22 @@ impl Processor {
         self.transcode || self.recorder.is_some() || inband
     }
 
+    /// Codec parameters for `leg`: when transcoding, at the rate the other leg's codec
+    /// can carry.
+    fn params(&self, leg: RelayLeg, codec: CodecId) -> CodecParams {
+        match self.formats[leg.other().index()] {
+            Some((_, peer)) if self.transcode => CodecParams::bridged(codec, peer),
+            _ => CodecParams::new(codec),
+        }
+    }
+
     fn rebuild_inlet(&mut self, leg: RelayLeg) {
         let decode = self.decodes(leg);
         let i = leg.index();
         if let Some((format, codec)) = self.formats[i] {
             let wanted = decode || format.event_payload_type.is_some();
             self.inlets[i] = if wanted {
-                Inlet::new(format, codec, decode).ok()
+                Inlet::new(format, self.params(leg, codec), decode).ok()
             } else {
                 None
             };
@@ -106,7 +125,7 @@ impl Processor {
         let i = leg.index();
         if self.outlets[i].is_none() {
             if let Some((format, codec)) = self.formats[i] {
-                self.outlets[i] = Outlet::new(format, codec, self.seeds[i]).ok();
+                self.outlets[i] = Outlet::new(format, self.params(leg, codec), self.seeds[i]).ok();
             }
         }
         self.outlets[i].is_some()
@@ -115,7 +134,9 @@ impl Processor {
     /// Whether packets from `from`'s phone go on to the other phone untouched: not
     /// when transcoding, and not while the other phone hears music on hold.
     pub(crate) fn passes_through(&self, from: RelayLeg) -> bool {
-        !self.transcode && self.moh[from.other().index()].is_none()
+        !self.transcode
+            && self.moh[from.other().index()].is_none()
+            && !self.prompts.is_playing(from.other())
     }
 
     /// Whether RTCP may be relayed between the legs (only when both see one stream).
@@ -144,9 +165,30 @@ impl Processor {
         }
         if playing {
             self.tick.get_or_insert(now);
-        } else if self.moh.iter().all(Option::is_none) {
+        } else if self.moh.iter().all(Option::is_none) && !self.prompts.any() {
             self.tick = None;
         }
+    }
+
+    /// Plays a prompt to `to`'s phone from its start (replacing one playing there), or
+    /// stops it with `None`. Its end is reported by [`Processor::poll_prompt_finished`].
+    pub(crate) fn set_prompt(&mut self, now: Instant, to: RelayLeg, player: Option<Player>) {
+        let playing = player.is_some();
+        if playing && !self.ensure_outlet(to) {
+            return;
+        }
+        self.prompts.set(to, player);
+        if let Some(o) = &mut self.outlets[to.index()] {
+            o.flush();
+        }
+        if playing {
+            self.tick.get_or_insert(now);
+        }
+    }
+
+    /// A leg whose prompt played to its end.
+    pub(crate) fn poll_prompt_finished(&mut self) -> Option<RelayLeg> {
+        self.prompts.poll_finished()
     }
 
     /// Starts (or with `None` stops) recording both sides; returns the recording that
@@ -228,6 +270,16 @@ impl Processor {
                 while let Some(frame) = music.try_recv() {
                     out.push_pcm(&frame, music.rate().hz());
                 }
+            }
+            for to in [RelayLeg::A, RelayLeg::B] {
+                if let Some(out) = &mut self.outlets[to.index()] {
+                    if let Some((frame, rate)) = self.prompts.next_frame(to) {
+                        out.push_pcm(frame, rate);
+                    }
+                }
+            }
+            if self.moh.iter().all(Option::is_none) && !self.prompts.any() {
+                self.tick = None;
             }
         }
         for to in [RelayLeg::A, RelayLeg::B] {

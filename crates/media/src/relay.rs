@@ -26,7 +26,7 @@ use crate::error::MediaError;
 use crate::format::MediaPlan;
 use crate::ports::{PortLease, PortPair};
 use crate::processor::Processor;
-use crate::sound::{MohListener, Recorder};
+use crate::sound::{MohListener, Player, Recorder};
 
 /// Settings of one relay, taken from the configuration snapshot at call setup.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -124,6 +124,11 @@ pub enum RelayEvent {
         key: char,
         /// How long it was held.
         duration: Duration,
+    },
+    /// The prompt started with [`RelayHandle::play`] towards `leg` played to its end.
+    PromptFinished {
+        /// The leg it played to.
+        leg: RelayLeg,
     },
     /// A leg's RTP latched (or re-latched) onto the phone's real address.
     Latched {
@@ -288,6 +293,12 @@ impl RelayHandle {
         self.send(Command::Moh(to, music))
     }
 
+    /// Plays `player` (a prompt, once) to `to`'s phone, replacing what played there;
+    /// `None` stops it. [`RelayEvent::PromptFinished`] reports its end.
+    pub fn play(&self, to: RelayLeg, player: Option<Player>) -> Result<(), MediaError> {
+        self.send(Command::Play(to, player))
+    }
+
     /// Records both sides into `recorder` (frames at `rate` Hz, 8000 or 16000); `None`
     /// stops recording (the file is completed and renamed by its writer).
     pub fn set_recorder(&self, recorder: Option<Recorder>, rate: u32) -> Result<(), MediaError> {
@@ -344,6 +355,7 @@ enum Command {
     SetHold(bool),
     SetPlan(MediaPlan),
     Moh(RelayLeg, Option<MohListener>),
+    Play(RelayLeg, Option<Player>),
     Record(Option<Recorder>, u32),
     SendDigit(RelayLeg, char, Duration),
     Stats(oneshot::Sender<RelayStats>),
@@ -456,6 +468,12 @@ impl RelayTask {
                 }
                 self.frame_armed = None;
             }
+            Command::Play(to, player) => {
+                if let Some(p) = &mut self.processor {
+                    p.set_prompt(now(), to, player);
+                }
+                self.frame_armed = None;
+            }
             Command::Record(rec, rate) => {
                 if let Some(p) = &mut self.processor {
                     // A replaced recording is finished by its writer thread when dropped.
@@ -505,7 +523,7 @@ impl RelayTask {
         if self.frame_armed != Some(due) {
             self.frame_sleep
                 .as_mut()
-                .reset(tokio::time::Instant::from_std(due));
+                .reset(tokio::time::Instant::from_std(on_frame_grid(due)));
             self.frame_armed = Some(due);
         }
         if self.frame_sleep.as_mut().poll(cx).is_pending() {
@@ -528,6 +546,13 @@ impl RelayTask {
     }
 
     fn flush_events(&mut self) {
+        while let Some(leg) = self
+            .processor
+            .as_mut()
+            .and_then(Processor::poll_prompt_finished)
+        {
+            let _ = self.events.send(RelayEvent::PromptFinished { leg });
+        }
         while let Some((leg, d)) = self.processor.as_mut().and_then(Processor::poll_digit) {
             let _ = self.events.send(RelayEvent::Dtmf {
                 leg,
@@ -570,6 +595,28 @@ impl RelayTask {
 /// The one place the shell reads time; follows tokio's paused clock in tests.
 fn now() -> Instant {
     tokio::time::Instant::now().into_std()
+}
+
+/// Spacing of the process-wide grid that transcoding relays wake on. Every call's frame
+/// clock fires on the same ticks, so one wake-up of the runtime serves all of them
+/// instead of one per call and direction (on a VM each wake-up from idle costs more than
+/// the frame's own codec work). Frames leave at most this much later than due.
+const FRAME_GRID: Duration = Duration::from_millis(5);
+
+/// `due` moved up to the next tick of the grid shared by all relays of the process.
+fn on_frame_grid(due: Instant) -> Instant {
+    static EPOCH: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    let epoch = *EPOCH.get_or_init(now);
+    let Some(since) = due.checked_duration_since(epoch) else {
+        return due;
+    };
+    let grid = FRAME_GRID.as_nanos();
+    let rest = since.as_nanos() % grid;
+    if rest == 0 {
+        due
+    } else {
+        due + Duration::from_nanos((grid - rest) as u64)
+    }
 }
 
 const RTP: usize = 0;

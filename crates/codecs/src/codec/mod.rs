@@ -195,6 +195,20 @@ impl CodecParams {
             opus: OpusParams::default(),
         }
     }
+
+    /// The parameters for `id` on one side of a bridge whose other side speaks `peer`:
+    /// a codec with a choice of rates (Opus) runs at the narrower of its natural rate
+    /// and the peer's, since no more audio bandwidth can cross the bridge. Bridging
+    /// G.711 to Opus this way needs no resampler, and libopus codes narrowband instead
+    /// of spending bits and CPU on an empty 4–24 kHz band.
+    #[must_use]
+    pub fn bridged(id: CodecId, peer: CodecId) -> Self {
+        let mut params = CodecParams::new(id);
+        if id == CodecId::Opus {
+            params.sample_rate = params.sample_rate.min(CodecParams::new(peer).sample_rate);
+        }
+        params
+    }
 }
 
 /// Turns PCM frames into RTP payloads for one stream.

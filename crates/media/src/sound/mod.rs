@@ -49,6 +49,7 @@ mod moh;
 mod player;
 mod prompt;
 mod record;
+mod tone;
 mod wav;
 
 pub use align::{RecordingLayout, Side};
@@ -61,3 +62,4 @@ pub use moh::{
 pub use player::{digit_prompt_names, number_prompt_names, Player};
 pub use prompt::{import_prompt, load_prompt_file, PlaybackRate, Prompt, PromptCache, PromptInfo};
 pub use record::{recover_partials, Recorder, RecorderConfig, RecordingInfo};
+pub use tone::{tone_kind_of, tone_prompt, TONE_PREFIX};
