@@ -12,12 +12,16 @@
 //! - `cargo xtask bench media [--calls 40,80]`: G.711↔Opus and G.711↔G.722 transcoded
 //!   calls per core beside the raw codec floor, mixer cost per party (64 parties) and
 //!   DTMF detector cost per channel, each as a ratio to a floor from the same run.
+//! - `cargo xtask bench api [--extensions 1000] [--cdr 500000]`: the admin API's
+//!   answer time for each page's data on a full box beside the SQL that reads the same
+//!   rows (goal: under 100 ms).
 //! - `cargo xtask sounds [--force]`: the English system prompts of `sounds/prompts.txt`
 //!   into `sounds/en/` (espeak-ng + sox, only changed texts) and a default
 //!   music-on-hold track; see `sounds/README.md`.
 
 #![allow(clippy::print_stdout)] // a CLI: printing the report is its job
 
+mod bench_api;
 mod bench_calls;
 mod bench_media;
 mod bench_reg;
@@ -41,11 +45,12 @@ fn main() -> Result<()> {
         ["bench", "calls", rest @ ..] => bench_calls::run(rest),
         ["bench", "relay", rest @ ..] => bench_relay::run(rest),
         ["bench", "media", rest @ ..] => bench_media::run(rest),
+        ["bench", "api", rest @ ..] => bench_api::run(rest),
         ["deps"] => deps::run(),
         ["sounds", rest @ ..] => sounds::run(rest),
         ["bench", ..] | [] | ["help"] | ["--help"] => {
             println!(
-                "usage: cargo xtask bench reg|calls|relay|media [options]  (see xtask/src/bench_*.rs)"
+                "usage: cargo xtask bench reg|calls|relay|media|api [options]  (see xtask/src/bench_*.rs)"
             );
             Ok(())
         }
