@@ -21,6 +21,7 @@ if (!base || !password || !shots) {
 mkdirSync(shots, { recursive: true });
 
 const XSS = '<img src=x onerror=alert(1)>';
+const NEW_ADMIN_PW = 'Wizard-Boss-42';
 const EXT = '201';
 const SECRET = 'Gui-test-Pass7';
 const started = Date.now();
@@ -74,15 +75,30 @@ async function shot(page, name) {
   await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
 }
 
-async function login(page, pw) {
-  await page.fill('#login-user', 'admin');
+async function login(page, pw, user = 'admin') {
+  await page.fill('#login-user', user);
   await page.fill('#login-password', pw);
   await page.click('form[aria-label="Log in"] button[type=submit]');
+}
+
+/** Call the API from the page with its session token. */
+async function apiCall(page, method, path, body) {
+  return page.evaluate(async ([m, p, b]) => {
+    const t = JSON.parse(sessionStorage.getItem('rotary.session')).token;
+    const r = await fetch(p, {
+      method: m,
+      headers: { Authorization: `Bearer ${t}`, 'Content-Type': 'application/json' },
+      body: b === null ? undefined : JSON.stringify(b),
+    });
+    return { status: r.status, body: await r.text() };
+  }, [method, path, body === undefined ? null : body]);
 }
 
 const nav = (page, title) => page.click(`nav >> text="${title}"`);
 
 let failed = false;
+rmSync(shots, { recursive: true, force: true });
+mkdirSync(shots, { recursive: true });
 try {
   // The event WebSocket passes through here, so the test can drop it and hold off
   // reconnects (a network outage) and see which `since` the GUI resumes from.
@@ -109,8 +125,58 @@ try {
   check(/invalid user name or password/.test(await err.textContent()), 'a wrong password shows the API error');
   await shot(page, '02-login-error');
   await login(page, password);
+
+  step('setup wizard');
+  await page.waitForSelector('#wizard[data-step="password"]');
+  check(true, 'the first admin login opens the setup wizard');
+  await shot(page, '00-wizard-password');
+  await page.fill('#f-current_password', password);
+  await page.fill('#f-new_password', 'weakpassword');
+  await page.click('#wizard-next');
+  const pwErr = await page.waitForSelector('#err-new_password');
+  check(/too weak/.test(await pwErr.textContent()), 'a weak new password shows the API message next to it');
+  await page.fill('#f-new_password', NEW_ADMIN_PW);
+  await page.click('#wizard-next');
+  await page.waitForSelector('#wizard[data-step="region"]');
+  await page.fill('#f-region', 'DE');
+  await page.fill('#f-time_zone', 'Mars/Olympus');
+  await page.click('#wizard-next');
+  const tzErr = await page.waitForSelector('#err-time_zone');
+  check(/IANA/.test(await tzErr.textContent()), 'an unknown time zone is refused by name');
+  await page.fill('#f-time_zone', 'Europe/Berlin');
+  await page.click('#wizard-next');
+  await page.waitForSelector('#wizard[data-step="network"]');
+  await page.fill('#f-external_address', 'pbx.example.com');
+  await shot(page, '00-wizard-network');
+  await page.click('#wizard-next');
+  await page.waitForSelector('#wizard[data-step="extensions"]');
+  await page.fill('#f-from', '400');
+  await page.fill('#f-to', '402');
+  await page.click('#wizard-next');
+  await page.waitForSelector('#wizard[data-step="trunk"]');
+  await page.fill('#f-trunk_id', 'provider');
+  await page.fill('#f-host', 'sip.example.com');
+  await page.fill('#f-username', '4930123');
+  await page.fill('#f-password', 'Trunk-pw-1234');
+  await page.click('#wizard-next');
+  await page.waitForSelector('#wizard[data-step="inbound"]');
+  await page.waitForSelector('#f-route_trunk option:text-is("provider")', { state: 'attached' });
+  await page.selectOption('#f-route_trunk', 'provider');
+  await page.fill('#f-did', '_4930123X.');
+  await page.fill('#f-destination', '400');
+  await page.click('#wizard-next');
+  await page.waitForSelector('#wizard[data-step="finish"]');
+  check((await page.textContent('#wizard-done')).includes('3 extensions created'), 'the wizard created 400-402');
+  await shot(page, '00-wizard-done');
+  await page.click('#wizard-finish');
   await page.waitForSelector('h1:text("Dashboard")');
-  check(true, 'the right password opens the dashboard');
+  check(true, 'finishing the wizard opens the dashboard');
+  const sys = JSON.parse((await apiCall(page, 'GET', '/api/v1/system-settings')).body);
+  check(sys.setup_done === true && sys.time_zone === 'Europe/Berlin' && sys.external_address === 'pbx.example.com',
+    'the wizard stored setup_done, the time zone and the network');
+  const routes = JSON.parse((await apiCall(page, 'GET', '/api/v1/inbound-routes')).body);
+  check(routes.length === 1 && routes[0].trunk === 'provider' && routes[0].destination.number === '400',
+    'the wizard made the trunk and the inbound route');
   await page.waitForSelector('#event-state.live');
   check(true, 'the event stream is live');
 
@@ -150,7 +216,7 @@ try {
   check(true, 'search narrows the list');
   await page.fill('#ext-search', '');
   await page.click('#extensions th button:text("Number")');
-  await page.waitForFunction(() => document.querySelector('#extensions tbody tr').dataset.ext === '304');
+  await page.waitForFunction(() => document.querySelector('#extensions tbody tr').dataset.ext === '402');
   check(true, 'clicking a column header sorts');
   await shot(page, '04-extensions');
 
@@ -238,6 +304,64 @@ try {
   await page.waitForSelector('#cdr');
   await shot(page, '08-cdr');
 
+  step('accounts: create billing and operator users in the GUI');
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await nav(page, 'Accounts');
+  await page.waitForSelector('#accounts tr[data-account="admin"]');
+  await page.click('button:text("New account")');
+  await page.fill('#f-username', 'billy');
+  await page.selectOption('#f-role', 'billing');
+  await page.fill('#f-password', 'short');
+  await page.click('#account-form button[type=submit]');
+  check(/too weak/.test(await (await page.waitForSelector('#err-password')).textContent()),
+    'a weak account password shows its message');
+  await page.fill('#f-password', 'Billing-Pass-42');
+  await page.click('#account-form button[type=submit]');
+  await page.waitForSelector('#accounts tr[data-account="billy"]');
+  const made2 = await apiCall(page, 'POST', '/api/v1/accounts',
+    { username: 'opera', role: 'operator', password: 'Shift-Lead-42' });
+  check(made2.status === 201, 'an operator account is created');
+  await page.reload();
+  await page.waitForSelector('#accounts tr[data-account="opera"]');
+  await shot(page, '12-accounts');
+
+  step('audit log');
+  await nav(page, 'Audit log');
+  await page.waitForSelector(`#audit td:text-is("${EXT}")`);
+  const auditRow = await page.$eval(`#audit tr:has(td:text-is("${EXT}"))`, (tr) => tr.textContent);
+  check(/admin/.test(auditRow) && /create/.test(auditRow) && /extensions/.test(auditRow) && /secret=\*\*\*/.test(auditRow),
+    `the audit page lists the extension change by admin with its secret masked ("${auditRow.slice(0, 120)}")`);
+  check((await page.textContent('#audit')).includes('billy'), 'the audit page lists the new account');
+  check(!(await page.textContent('#audit')).includes('Billing-Pass-42'), 'no password in the audit page');
+  await shot(page, '13-audit');
+
+  step('backups');
+  await nav(page, 'Backups');
+  await page.waitForSelector('#backup-create');
+  await page.click('#backup-create');
+  await page.waitForSelector('#backup-note:has-text("written")', { timeout: 30000 });
+  const bname = (await page.textContent('#backup-note')).match(/rotary-backup-\S+\.tar\.gz/)[0];
+  const [bdl] = await Promise.all([
+    page.waitForEvent('download'),
+    page.click(`#backups tr[data-backup="${bname}"] button.download`),
+  ]);
+  const bpath = join(profile, 'backup.tar.gz');
+  await bdl.saveAs(bpath);
+  const bbytes = readFileSync(bpath);
+  check(bbytes.length > 100 && bbytes[0] === 0x1f && bbytes[1] === 0x8b, `the backup download button saves the archive (${bbytes.length} bytes)`);
+  await shot(page, '14-backups');
+
+  step('https');
+  await nav(page, 'HTTPS');
+  await page.waitForSelector('#tls-info dd');
+  check(/self-signed/.test(await page.textContent('#tls-info')), 'the generated self-signed certificate is shown');
+  await shot(page, '15-https');
+
+  step('my account');
+  await nav(page, 'My account');
+  await page.waitForSelector('#password-form');
+  await shot(page, '16-my-account');
+
   step('phone width');
   await page.setViewportSize({ width: 390, height: 844 });
   await page.click('.menu-toggle');
@@ -252,27 +376,43 @@ try {
   await shot(page, '10-extensions-phone');
   await page.close();
 
-  step('a non-admin sees no settings');
-  // No API call creates operators yet; the settings endpoint answers this session as it
-  // would an operator (reads allowed, changes refused with 403).
+  step('a billing user cannot open settings');
   // A new tab has its own sessionStorage, so it starts logged out.
   const p2 = await context.newPage();
-  await p2.route('**/api/v1/settings', (route) => (route.request().method() === 'PATCH'
-    ? route.fulfill({ status: 403, contentType: 'application/json',
-      body: JSON.stringify({ error: 'role operator may not do this; only admin may' }) })
-    : route.continue()));
-  watch(p2, 'operator');
+  watch(p2, 'billing');
   await p2.goto(`${base}/settings`);
-  await login(p2, password);
-  await p2.waitForSelector('#settings-denied');
+  await login(p2, 'Billing-Pass-42', 'billy');
+  await p2.waitForSelector('#page-denied');
   check(await p2.$('nav >> text="Settings"') === null, 'no Settings entry in the menu');
-  check(/403.*only admin may/.test(await p2.textContent('#settings-denied')), "the API's 403 is shown");
+  check(await p2.$('nav >> text="Call records"') !== null, 'billing sees Call records');
+  check(/403.*billing/.test(await p2.textContent('#page-denied')), 'opening /settings anyway is refused');
+  const direct = await apiCall(p2, 'GET', '/api/v1/settings');
+  check(direct.status === 403, `the API refuses billing the settings too (${direct.status})`);
   await shot(p2, '11-settings-denied');
+  await p2.click('nav >> text="Call records"');
+  await p2.waitForSelector('#cdr');
+  await p2.close();
+
+  step('an operator may not change settings or open accounts');
+  const p3 = await context.newPage();
+  watch(p3, 'operator');
+  await p3.goto(`${base}/accounts`);
+  await login(p3, 'Shift-Lead-42', 'opera');
+  await p3.waitForSelector('#page-denied');
+  check(await p3.$('nav >> text="Accounts"') === null && await p3.$('nav >> text="Backups"') !== null,
+    'the operator menu has Backups but no Accounts');
+  const opPatch = await apiCall(p3, 'PATCH', '/api/v1/settings', { global_ring_time: 33 });
+  check(opPatch.status === 403, 'an operator cannot change settings through the API');
+  await p3.close();
 
   check(problems.length === 0, `no page errors, dialogs or CSP violations${problems.length ? `: ${problems.join('; ')}` : ''}`);
 } catch (e) {
   failed = true;
   console.log(`FAIL: ${e.message}`);
+  for (const p of context.pages()) {
+    await p.screenshot({ path: join(shots, `zz-failure-${context.pages().indexOf(p)}.png`), fullPage: true })
+      .catch(() => {});
+  }
   for (const p of problems) console.log(`     ${p}`);
 } finally {
   await context.close();

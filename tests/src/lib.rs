@@ -230,6 +230,34 @@ impl Pbxd {
         (status, bytes)
     }
 
+    /// Authenticated request with a raw body (an audio upload); returns (status, JSON
+    /// or the text as a JSON string).
+    pub fn send_bytes(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        bytes: &[u8],
+    ) -> (u16, serde_json::Value) {
+        let auth = format!("Basic {}", basic("admin", ADMIN_PASSWORD));
+        let res = ureq::request(method, &format!("{}{}", self.url(), path))
+            .set("Authorization", &auth)
+            .set("Content-Type", content_type)
+            .timeout(Duration::from_secs(30))
+            .send_bytes(bytes);
+        let resp = match res {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("{method} {path}: {e}"),
+        };
+        let status = resp.status();
+        let text = resp.into_string().unwrap_or_default();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+        )
+    }
+
     /// Create an extension through the API; panics unless 201.
     pub fn add_extension(&self, number: &str, secret: &str, extra: serde_json::Value) {
         let mut body = serde_json::json!({"number": number, "name": format!("Ext {number}"), "secret": secret});

@@ -161,11 +161,18 @@ fn admin_gui_in_headless_chromium() {
     assert!(out.contains("PASSED"), "{out}");
     eprintln!("{out}");
     for name in [
+        "00-wizard-password",
+        "00-wizard-done",
         "01-login",
         "05-dashboard",
         "04-extensions",
         "07-settings",
         "08-cdr",
+        "11-settings-denied",
+        "12-accounts",
+        "13-audit",
+        "14-backups",
+        "15-https",
     ] {
         let p = shots.join(format!("{name}.png"));
         assert!(p.exists(), "screenshot {} missing", p.display());

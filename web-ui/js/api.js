@@ -106,39 +106,37 @@ export function saveBlob(blob, filename) {
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
-/**
- * Find out what the logged-in user may do. The API has no "who am I" call yet, so this asks
- * the settings endpoint: role `user` may not read settings, `operator` may read but not
- * change them (an empty PATCH changes nothing and is not counted as a write).
- */
-async function probeRole() {
+/** Send a file (or Blob) as the raw request body; resolves to the parsed JSON answer. */
+export async function upload(method, path, file, contentType) {
+  const s = currentSession();
+  const headers = { Accept: 'application/json', 'Content-Type': contentType };
+  if (s && s.token) headers.Authorization = `Bearer ${s.token}`;
+  let res;
   try {
-    await api('GET', '/api/v1/settings');
+    res = await fetch(path, { method, headers, body: file, credentials: 'omit', cache: 'no-store' });
   } catch (e) {
-    if (e.status === 403) return { role: 'user', denied: `${e.status}: ${e.message}` };
-    throw e;
+    throw new ApiError(0, { error: `cannot reach the PBX (${e.message})` });
   }
-  try {
-    await api('PATCH', '/api/v1/settings', {});
-    return { role: 'admin', denied: null };
-  } catch (e) {
-    if (e.status === 403) return { role: 'operator', denied: `${e.status}: ${e.message}` };
-    throw e;
-  }
+  const text = await res.text();
+  let data = text;
+  try { data = JSON.parse(text); } catch { /* keep the text */ }
+  if (!res.ok) throw new ApiError(res.status, data);
+  return data;
 }
 
-/** Log in; on success the session is stored and listeners are told. */
+/** Log in; on success the session (with the role from GET /api/v1/me) is stored. */
 export async function login(username, password) {
   const { token } = await api('POST', '/api/v1/login', { username, password });
   sessionStorage.setItem(KEY, JSON.stringify({ token, user: username, role: null }));
-  let probe;
+  let me;
   try {
-    probe = await probeRole();
+    me = await api('GET', '/api/v1/me');
   } catch (e) {
     sessionStorage.removeItem(KEY);
     throw e;
   }
-  setSession({ token, user: username, ...probe });
+  const denied = me.role === 'admin' ? null : `403: role ${me.role} may not change settings; only admin may`;
+  setSession({ token, user: me.username, role: me.role, extension: me.extension || null, denied });
 }
 
 /** Log out (the token is forgotten by the server too). */

@@ -1,26 +1,51 @@
 // Entry point: the login gate, the menu and the client-side router.
-import { html, render, useState, useEffect, onRoute, Link } from './html.js';
-import { currentSession, onSession, logout } from './api.js';
+import { html, render, useState, useEffect, onRoute, Link, navigate } from './html.js';
+import { api, currentSession, onSession, logout } from './api.js';
 import { startEvents, stopEvents } from './events.js';
 import { pages } from './pages/index.js';
 import { Login } from './pages/login.js';
+import { Wizard } from './pages/wizard.js';
 
 function pageFor(path) {
   const clean = path.replace(/\/+$/, '') || '/';
   return pages.find((p) => p.path === clean) || null;
 }
 
+const allowed = (page, role) => !page.roles || page.roles.includes(role);
+
 function Shell({ session }) {
   const [path, setPath] = useState(location.pathname);
   const [menu, setMenu] = useState(false);
+  // Admins see the setup wizard until it is finished or skipped (system setting setup_done).
+  const [setup, setSetup] = useState(session.role === 'admin' ? 'checking' : 'done');
   useEffect(() => onRoute(() => { setPath(location.pathname); setMenu(false); }), []);
-  useEffect(() => { startEvents(); return stopEvents; }, []);
+  const live = pageFor('/') && allowed(pageFor('/'), session.role) && session.role !== 'billing';
+  useEffect(() => { if (!live) return undefined; startEvents(); return stopEvents; }, [live]);
+  useEffect(() => {
+    if (session.role !== 'admin') return;
+    api('GET', '/api/v1/system-settings')
+      .then((s) => setSetup(s.setup_done ? 'done' : 'wizard'))
+      .catch(() => setSetup('done'));
+  }, []);
   const page = pageFor(path);
-  const visible = pages.filter((p) => !p.roles || p.roles.includes(session.role));
+  const visible = pages.filter((p) => allowed(p, session.role));
+  // A role without the dashboard (billing) starts at its first page.
+  useEffect(() => {
+    if (page && page.path === '/' && !allowed(page, session.role) && visible.length) {
+      navigate(visible[0].path, { replace: true });
+    }
+  }, [page]);
   useEffect(() => {
     document.title = `${page ? page.title : 'Not found'} · Rotary PBX`;
   }, [page]);
   const Page = page ? page.component : null;
+  if (setup === 'checking') return html`<p class="boot">Loading Rotary…</p>`;
+  if (setup === 'wizard') {
+    return html`<div class="shell"><header class="top"><span class="brand">Rotary</span>
+      <span class="who">${session.user} (${session.role})</span>
+      <button type="button" class="logout" onClick=${logout}>Log out</button></header>
+      <${Wizard} onDone=${() => { setSetup('done'); navigate('/'); }} /></div>`;
+  }
   return html`<div class="shell">
     <header class="top">
       <span class="brand">Rotary</span>
@@ -34,7 +59,10 @@ function Shell({ session }) {
       <button type="button" class="logout" onClick=${logout}>Log out</button>
     </header>
     <main class="content">
-      ${Page ? html`<${Page} key=${page.path} />`
+      ${Page && !allowed(page, session.role) ? html`<section><h1>${page.title}</h1>
+          <p class="notice error" role="alert" id="page-denied">403 Forbidden: role ${session.role}
+            may not open ${page.title}.</p></section>`
+        : Page ? html`<${Page} key=${page.path} />`
         : html`<section><h1>Not found</h1><p>No page at ${path}. <${Link} href="/">Dashboard<//></p></section>`}
     </main>
   </div>`;

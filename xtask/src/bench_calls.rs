@@ -4,6 +4,11 @@
 //! proxy on the same traffic. The server is pinned to core 0, both SIPps to core 1. Each
 //! server is driven at rising call rates; the report gives the best rate with zero failed
 //! calls, the server's CPU-µs per call, and the pbxd/Kamailio ratio.
+//!
+//! In the same run pbxd also takes calls from a provider (SIPp as a peer trunk, no
+//! digest) to a DID through an inbound route and a time condition to the same extension;
+//! the report sets their CPU per call beside the extension-to-extension calls (issue 6:
+//! routing should cost under 10 % extra per call).
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -38,6 +43,24 @@ const PROXY_ROUTE: &str = r#"
 const CALLER: &str = include_str!("../../tests/scenarios/call_uac.xml");
 const REGISTER: &str = include_str!("../../tests/scenarios/reg_auth.xml");
 const CALLEE: &str = include_str!("../../tests/scenarios/uas_answer.xml");
+const TRUNK_CALLER: &str = include_str!("../../tests/scenarios/trunk_uac.xml");
+
+/// Who calls in a ramp: the scenario file, its CSV, the number dialled and the local
+/// port (fixed for a trunk, whose address pbxd recognises; free otherwise).
+struct Caller<'a> {
+    scenario: &'a str,
+    csv: &'a str,
+    number: &'a str,
+    port: Option<u16>,
+}
+
+/// Extension 201 calling extension 202 with digest.
+const EXTENSION_CALLER: Caller<'static> = Caller {
+    scenario: "caller.xml",
+    csv: "caller.csv",
+    number: "202",
+    port: None,
+};
 
 pub(crate) fn run(args: &[&str]) -> Result<()> {
     let mut rates = vec![25, 50, 100, 200, 300, 400];
@@ -61,6 +84,15 @@ pub(crate) fn run(args: &[&str]) -> Result<()> {
     std::fs::write(work.join("caller.xml"), CALLER)?;
     std::fs::write(work.join("reg.xml"), REGISTER)?;
     std::fs::write(work.join("callee.xml"), CALLEE)?;
+    // The same talk time as the extension caller.
+    std::fs::write(
+        work.join("trunk-caller.xml"),
+        TRUNK_CALLER.replace(
+            "<pause milliseconds=\"1000\"/>",
+            "<pause milliseconds=\"500\"/>",
+        ),
+    )?;
+    std::fs::write(work.join("trunk-caller.csv"), "SEQUENTIAL\n0301234\n")?;
     std::fs::write(
         work.join("caller.csv"),
         format!("SEQUENTIAL\n201;[authentication username=201 password={PASSWORD}];600\n"),
@@ -73,7 +105,7 @@ pub(crate) fn run(args: &[&str]) -> Result<()> {
         "bench calls: rates {rates:?}, {seconds} s per step; server on core 0, SIPp on core 1"
     );
 
-    let pbxd = {
+    let (pbxd, routed) = {
         let (sip, http) = (free_port(), free_port());
         let exe = target_dir().join("release").join("pbxd");
         let child = Guard(
@@ -108,9 +140,19 @@ pub(crate) fn run(args: &[&str]) -> Result<()> {
                     serde_json::json!({"number": n, "secret": PASSWORD, "qualify_interval": 0}),
                 )?;
         }
-        let steps = ramp(&work, sip, child.0.id(), &rates, seconds)?;
+        let steps = ramp(&work, sip, child.0.id(), &rates, seconds, &EXTENSION_CALLER)?;
+        let trunk_port = free_port();
+        configure_routing(&base, &auth, trunk_port)?;
+        let trunk_caller = Caller {
+            scenario: "trunk-caller.xml",
+            csv: "trunk-caller.csv",
+            number: "4930100",
+            port: Some(trunk_port),
+        };
+        println!("pbxd, calls from a trunk through inbound route → time condition → extension:");
+        let routed = ramp(&work, sip, child.0.id(), &rates, seconds, &trunk_caller)?;
         drop(child);
-        steps
+        (steps, routed)
     };
     let kam = {
         let port = free_port();
@@ -134,22 +176,61 @@ pub(crate) fn run(args: &[&str]) -> Result<()> {
                 .context("start kamailio")?,
         );
         wait_udp_bound(port)?;
-        let steps = ramp(&work, port, child.0.id(), &rates, seconds)?;
+        let steps = ramp(
+            &work,
+            port,
+            child.0.id(),
+            &rates,
+            seconds,
+            &EXTENSION_CALLER,
+        )?;
         drop(child);
         steps
     };
     report(&pbxd, &kam);
+    report_routing(&pbxd, &routed);
     let _ = std::fs::remove_dir_all(&work);
     Ok(())
 }
 
-/// Register the callee, start its UAS, then drive the caller at each rate.
+/// Through the API: a peer trunk for the SIPp provider on `trunk_port`, a time condition
+/// open all week leading to extension 202, and an inbound route for DID 4930100 to it.
+fn configure_routing(base: &str, auth: &str, trunk_port: u16) -> Result<()> {
+    let post = |path: &str, body: serde_json::Value| -> Result<()> {
+        ureq::post(&format!("{base}{path}"))
+            .set("Authorization", auth)
+            .send_json(body)
+            .with_context(|| format!("POST {path}"))?;
+        Ok(())
+    };
+    post(
+        "/api/v1/trunks",
+        serde_json::json!({"id": "bench", "mode": {"kind": "peer", "host": "127.0.0.1",
+                                                   "port": trunk_port}}),
+    )?;
+    post(
+        "/api/v1/time-conditions",
+        serde_json::json!({"id": "hours",
+            "weekly": [{"days": ["mon","tue","wed","thu","fri","sat","sun"],
+                        "start": "00:00", "end": "00:00"}],
+            "matched": {"type": "extension", "number": "202"},
+            "not_matched": {"type": "hangup"}}),
+    )?;
+    post(
+        "/api/v1/inbound-routes",
+        serde_json::json!({"name": "bench", "trunk": "bench", "did": "4930100",
+            "destination": {"type": "time_condition", "id": "hours"}}),
+    )
+}
+
+/// Register the callee, start its UAS, then drive `caller` at each rate.
 fn ramp(
     work: &Path,
     server_port: u16,
     server_pid: u32,
     rates: &[u32],
     seconds: u32,
+    caller: &Caller<'_>,
 ) -> Result<Vec<Step>> {
     let callee_port = free_port();
     let target = format!("127.0.0.1:{server_port}");
@@ -214,14 +295,14 @@ fn ramp(
                         "sipp",
                         &target,
                         "-sf",
-                        "caller.xml",
+                        caller.scenario,
                         "-inf",
-                        "caller.csv",
+                        caller.csv,
                         "-s",
-                        "202",
+                        caller.number,
                     ])
                     .args(["-i", "127.0.0.1", "-p"])
-                    .arg(free_port().to_string())
+                    .arg(caller.port.unwrap_or_else(free_port).to_string())
                     .args([
                         "-m",
                         &calls.to_string(),
@@ -271,6 +352,32 @@ fn report(pbxd: &[Step], kam: &[Step]) {
         "\nratio pbxd/kamailio: best rate {:.2}x, CPU per call {:.2}x (goal <= 1.50)",
         f64::from(best(pbxd)) / f64::from(best(kam).max(1)),
         mean(pbxd) / mean(kam)
+    );
+}
+
+/// Routed calls beside extension-to-extension calls on the same pbxd.
+fn report_routing(direct: &[Step], routed: &[Step]) {
+    let best = |s: &[Step]| s.iter().filter(|x| x.ok).map(|x| x.rate).max().unwrap_or(0);
+    println!(
+        "\n{:<34} {:>24} {:>20}",
+        "pbxd calls", "best calls/s (0 fail)", "CPU µs/call (mean)"
+    );
+    println!(
+        "{:<34} {:>24} {:>20.1}",
+        "extension → extension",
+        best(direct),
+        mean_cpu(direct)
+    );
+    println!(
+        "{:<34} {:>24} {:>20.1}",
+        "trunk → route → time cond. → ext",
+        best(routed),
+        mean_cpu(routed)
+    );
+    println!(
+        "\nratio routed/direct: CPU per call {:.2}x (goal < 1.10; the trunk's calls skip the \
+         407 digest round the extension's calls make)",
+        mean_cpu(routed) / mean_cpu(direct)
     );
 }
 

@@ -2,7 +2,10 @@
 //! lockout.
 //!
 //! - `POST /api/v1/login` trades a password for a random 256-bit token kept in memory; a token
-//!   unused for 12 hours expires. Tokens do not survive a restart (log in again).
+//!   expires when unused for the idle timeout or, used or not, at the absolute timeout (system
+//!   settings `session_idle_minutes`, `session_max_hours`). Tokens do not survive a restart.
+//! - Passwords are hashed with argon2id. A stored hash made with another argon2 variant or
+//!   weaker parameters is replaced with a current one at the next successful login.
 //! - HTTP Basic is checked on every request. argon2 is deliberately slow, so a successful
 //!   check is remembered for two minutes under SHA-256(user, password) together with the stored
 //!   hash it matched; a changed password invalidates the entry at once.
@@ -10,10 +13,11 @@
 //!   out for 15 minutes (429), whatever it sends. Token requests are not affected.
 //!
 //! Roles (see [`Role`]): `admin` may do everything; `operator` runs the phone system day to
-//! day (reads everything, creates, changes and deletes extensions) but may not manage API
-//! users or global settings; `user` is the person behind one extension and may read and
-//! PATCH only that extension (name, secret, voicemail), and see only its registrations and
-//! calls.
+//! day (reads everything, creates, changes and deletes extensions) but may not manage
+//! accounts, global settings or restore backups; `billing` reads call records and recordings
+//! only; `user` is the person behind one extension and may read and PATCH only that
+//! extension (name, secret, voicemail), manage its portal features (`/api/v1/me`), and see
+//! only its registrations and calls.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -76,7 +80,7 @@ impl Caller {
     pub(crate) fn require_staff(&self) -> Result<(), ApiError> {
         match self.role {
             Role::Admin | Role::Operator => Ok(()),
-            Role::User => Err(ApiError::forbidden(format!(
+            Role::Billing | Role::User => Err(ApiError::forbidden(format!(
                 "role {} may not do this",
                 self.role
             ))),
@@ -87,7 +91,7 @@ impl Caller {
     pub(crate) fn require_admin(&self) -> Result<(), ApiError> {
         match self.role {
             Role::Admin => Ok(()),
-            Role::Operator | Role::User => Err(ApiError::forbidden(format!(
+            Role::Operator | Role::Billing | Role::User => Err(ApiError::forbidden(format!(
                 "role {} may not do this; only admin may",
                 self.role
             ))),
@@ -97,6 +101,17 @@ impl Caller {
     /// Whether the caller may see everything (not only their own extension).
     pub(crate) fn is_staff(&self) -> bool {
         matches!(self.role, Role::Admin | Role::Operator)
+    }
+
+    /// Fail with 403 for role `billing`, which sees call records and recordings only (not
+    /// extensions, registrations, the event stream or configuration).
+    pub(crate) fn require_pbx_view(&self) -> Result<(), ApiError> {
+        if self.role == Role::Billing {
+            return Err(ApiError::forbidden(
+                "role billing may read only call records and recordings",
+            ));
+        }
+        Ok(())
     }
 
     /// Fail with 403 unless the caller is staff or owns extension `number`.
@@ -109,10 +124,12 @@ impl Caller {
         )))
     }
 
-    /// The extension a non-staff caller is confined to (`None` for staff). A `user` without
-    /// an extension gets 403.
+    /// The extension whose calls (and, for extension views, whose extension) the caller is
+    /// confined to: `None` for staff and for `billing` (which sees every call). A `user`
+    /// without an extension gets 403. Extension-level handlers call
+    /// [`Caller::require_pbx_view`] first, so billing never reaches their data.
     pub(crate) fn own_scope(&self) -> Result<Option<&str>, ApiError> {
-        if self.is_staff() {
+        if self.is_staff() || self.role == Role::Billing {
             return Ok(None);
         }
         match self.extension.as_deref() {
@@ -127,7 +144,7 @@ impl FromRequestParts<AppState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let ip = peer_ip(parts);
-        match credentials(&parts.headers)? {
+        let caller = match credentials(&parts.headers)? {
             Credentials::Bearer(token) => state.auth.session(state, &token).await,
             Credentials::Basic { username, password } => {
                 state
@@ -135,7 +152,9 @@ impl FromRequestParts<AppState> for Caller {
                     .check_password(state, ip, &username, &password)
                     .await
             }
-        }
+        }?;
+        crate::audit::set_actor(&caller);
+        Ok(caller)
     }
 }
 
@@ -178,12 +197,38 @@ pub(crate) struct AuthState {
     sessions: Mutex<HashMap<[u8; 32], Session>>,
     basic_cache: Mutex<HashMap<[u8; 32], CachedCheck>>,
     failures: Mutex<HashMap<IpAddr, FailureLog>>,
+    timeouts: Mutex<SessionTimeouts>,
+}
+
+/// When login tokens expire (system settings `session_idle_minutes`, `session_max_hours`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SessionTimeouts {
+    /// A token unused this long expires.
+    pub(crate) idle: Duration,
+    /// A token this old expires however much it is used.
+    pub(crate) absolute: Duration,
+}
+
+impl Default for SessionTimeouts {
+    fn default() -> Self {
+        SessionTimeouts {
+            idle: Duration::from_secs(DEFAULT_IDLE_MINUTES * 60),
+            absolute: Duration::from_secs(DEFAULT_MAX_HOURS * 3600),
+        }
+    }
 }
 
 #[derive(Debug)]
 struct Session {
     username: String,
+    created: Instant,
     last_used: Instant,
+}
+
+impl Session {
+    fn is_live(&self, now: Instant, t: SessionTimeouts) -> bool {
+        now.duration_since(self.last_used) < t.idle && now.duration_since(self.created) < t.absolute
+    }
 }
 
 #[derive(Debug)]
@@ -227,8 +272,11 @@ impl AuthState {
             .await
             .map_err(ApiError::internal)?;
         match user {
-            Some(user) if ok => {
+            Some(mut user) if ok => {
                 self.forget_failures(ip);
+                if needs_rehash(&user.password_hash) {
+                    user.password_hash = upgrade_hash(state, &user, password).await?;
+                }
                 self.remember(cache_key, &user.password_hash, now);
                 Ok(caller_of(&user))
             }
@@ -255,17 +303,45 @@ impl AuthState {
         rand::rngs::OsRng.fill_bytes(&mut token);
         let token = hex::encode(token);
         let now = Instant::now();
+        let timeouts = self.timeouts();
         if let Ok(mut sessions) = self.sessions.lock() {
-            sessions.retain(|_, s| now.duration_since(s.last_used) < TOKEN_IDLE);
+            sessions.retain(|_, s| s.is_live(now, timeouts));
             sessions.insert(
                 digest(&[token.as_bytes()]),
                 Session {
                     username: username.to_owned(),
+                    created: now,
                     last_used: now,
                 },
             );
         }
         token
+    }
+
+    /// The session timeouts in force.
+    pub(crate) fn timeouts(&self) -> SessionTimeouts {
+        self.timeouts.lock().map(|t| *t).unwrap_or_default()
+    }
+
+    /// Change the session timeouts; existing tokens are judged by the new ones at once.
+    pub(crate) fn set_timeouts(&self, timeouts: SessionTimeouts) {
+        if let Ok(mut t) = self.timeouts.lock() {
+            *t = timeouts;
+        }
+    }
+
+    /// End every session of `username` (password changed, account deleted or demoted).
+    pub(crate) fn end_sessions_of(&self, username: &str) {
+        if let Ok(mut sessions) = self.sessions.lock() {
+            sessions.retain(|_, s| s.username != username);
+        }
+    }
+
+    /// Forget cached Basic checks (after a restore replaced every account).
+    pub(crate) fn forget_cached_checks(&self) {
+        if let Ok(mut cache) = self.basic_cache.lock() {
+            cache.clear();
+        }
     }
 
     /// Forget a token (logout). Unknown tokens are ignored.
@@ -282,11 +358,12 @@ impl AuthState {
             message: "invalid or expired token",
             challenge: Challenge::Bearer,
         };
+        let timeouts = self.timeouts();
         let username = {
             let mut sessions = self.sessions.lock().map_err(ApiError::internal)?;
             let key = digest(&[token.as_bytes()]);
             match sessions.get_mut(&key) {
-                Some(s) if now.duration_since(s.last_used) < TOKEN_IDLE => {
+                Some(s) if s.is_live(now, timeouts) => {
                     s.last_used = now;
                     s.username.clone()
                 }
@@ -429,8 +506,12 @@ fn credentials(headers: &HeaderMap) -> Result<Credentials, ApiError> {
 /// The peer address when the server was started with connect info; one shared bucket
 /// otherwise (tests, or a server started without it).
 pub(crate) fn peer_ip(parts: &Parts) -> IpAddr {
-    parts
-        .extensions
+    peer_ip_in(&parts.extensions)
+}
+
+/// [`peer_ip`] from a request's extensions.
+pub(crate) fn peer_ip_in(extensions: &axum::http::Extensions) -> IpAddr {
+    extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ci| {
             ci.0.ip().to_canonical()
@@ -442,8 +523,64 @@ pub(crate) fn peer_ip(parts: &Parts) -> IpAddr {
 async fn load_user(state: &AppState, username: &str) -> Result<Option<UserRecord>, ApiError> {
     let username = username.to_owned();
     state
-        .with_store(move |store, _| store.get_user(&username).map_err(ApiError::internal))
+        .with_store_unaudited(move |store, _| store.get_user(&username).map_err(ApiError::internal))
         .await
+}
+
+/// Whether a stored hash should be replaced by one made with today's parameters: another
+/// argon2 variant, older version or weaker cost than [`hash_password`] uses.
+pub(crate) fn needs_rehash(hash: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return false; // unreadable: it matches nothing anyway
+    };
+    let current = argon2::Params::default();
+    let params = argon2::Params::try_from(&parsed).ok();
+    parsed.algorithm != argon2::Algorithm::Argon2id.ident()
+        || parsed.version != Some(argon2::Version::V0x13.into())
+        || params.is_none_or(|p| {
+            p.m_cost() < current.m_cost()
+                || p.t_cost() < current.t_cost()
+                || p.p_cost() < current.p_cost()
+        })
+}
+
+/// Re-hash `password` with today's parameters and store it (transparent migration at login).
+/// Returns the hash now stored; when storing fails the old one is kept (and logged) and the
+/// login still succeeds.
+async fn upgrade_hash(
+    state: &AppState,
+    user: &UserRecord,
+    password: &str,
+) -> Result<String, ApiError> {
+    let pw = password.to_owned();
+    let new_hash = tokio::task::spawn_blocking(move || hash_password(&pw))
+        .await
+        .map_err(ApiError::internal)?;
+    let old_hash = user.password_hash.clone();
+    let mut updated = user.clone();
+    updated.password_hash = new_hash.clone();
+    let stored = state
+        .with_store_unaudited(move |store, _| {
+            // Only if nobody changed the password in the meantime.
+            let current = store.get_user(&updated.username)?;
+            let unchanged = current.is_some_and(|c| c.password_hash == old_hash);
+            if unchanged {
+                store.upsert_user(&updated)?;
+            }
+            Ok(unchanged)
+        })
+        .await;
+    match stored {
+        Ok(true) => {
+            tracing::info!(user = %user.username, "password hash upgraded to argon2id");
+            Ok(new_hash)
+        }
+        Ok(false) => Ok(user.password_hash.clone()),
+        Err(e) => {
+            tracing::warn!(user = %user.username, error = %e, "cannot store the upgraded hash");
+            Ok(user.password_hash.clone())
+        }
+    }
 }
 
 fn caller_of(user: &UserRecord) -> Caller {
@@ -469,8 +606,10 @@ fn dummy_hash() -> &'static str {
     DUMMY.get_or_init(|| hash_password("rotary-timing-equaliser"))
 }
 
-/// A token unused this long expires.
-const TOKEN_IDLE: Duration = Duration::from_secs(12 * 3600);
+/// Default idle timeout of a login token, minutes.
+pub(crate) const DEFAULT_IDLE_MINUTES: u64 = 30;
+/// Default absolute lifetime of a login token, hours.
+pub(crate) const DEFAULT_MAX_HOURS: u64 = 12;
 /// How long a successful Basic check is remembered.
 const BASIC_CACHE_TTL: Duration = Duration::from_secs(120);
 /// Failures counted within this window…

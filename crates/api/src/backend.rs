@@ -39,6 +39,11 @@ pub trait Backend: Send + Sync + 'static {
     fn data_dir(&self) -> Option<PathBuf> {
         None
     }
+    /// Every configured trunk's live status (registration state, failure reason), in
+    /// configuration order; empty when the PBX runs no trunks.
+    fn trunk_statuses(&self) -> Vec<TrunkStatusView> {
+        Vec::new()
+    }
 }
 
 /// One registered contact as `GET /api/v1/registrations` returns it (interface.md).
@@ -61,4 +66,38 @@ pub struct RegistrationView {
     /// When the binding expires unless refreshed, RFC 3339 (e.g. `2025-01-31T12:00:00Z`).
     #[schema(example = "2025-01-31T12:00:00Z")]
     pub expires_at: String,
+}
+
+/// One trunk's live status, as `GET /api/v1/trunks/{id}/status` and the `status` field of the
+/// trunk list return it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct TrunkStatusView {
+    /// The trunk id.
+    #[schema(example = "provider")]
+    pub trunk: String,
+    /// `register`, `peer` or `account`.
+    #[schema(example = "register")]
+    pub kind: String,
+    /// `registered`, `registering`, `unregistered`, `failed` (register and account trunks),
+    /// `unmonitored` (peer trunks) or `disabled`.
+    #[schema(example = "registered")]
+    pub state: String,
+    /// Why the last attempt failed: `timeout`, `transport_error`, `forbidden`,
+    /// `auth_rejected`, `bad_challenge`, `interval_too_brief`, `rejected`, `bad_response` or
+    /// `unresolved`; `null` unless `state` is `failed`.
+    #[schema(example = "timeout")]
+    pub reason: Option<String>,
+    /// The failure in words.
+    pub detail: Option<String>,
+    /// The provider's last final answer to our REGISTER (e.g. 200, 403).
+    #[schema(example = 200)]
+    pub last_code: Option<u16>,
+    /// Consecutive failed attempts.
+    pub failures: u32,
+    /// When the registration runs out unless refreshed, RFC 3339.
+    pub expires_at: Option<String>,
+    /// When the next attempt goes out after a failure, RFC 3339 (`null` after giving up).
+    pub retry_at: Option<String>,
+    /// Account trunks: the addresses the remote PBX is registered from.
+    pub contacts: Vec<String>,
 }

@@ -55,6 +55,17 @@ pub(crate) enum ApiError {
         /// The field holding the conflicting value.
         field: Option<String>,
     },
+    /// An upload over its size limit (413); names the field.
+    #[error("{message}")]
+    TooLarge {
+        /// What is too large and the limit.
+        message: String,
+        /// The upload's field.
+        field: String,
+    },
+    /// The request body is larger than this endpoint takes (413).
+    #[error("{0}")]
+    PayloadTooLarge(String),
     /// The body is not JSON (415).
     #[error("request body must be JSON (Content-Type: application/json)")]
     UnsupportedMediaType,
@@ -154,6 +165,13 @@ impl ApiError {
     }
 }
 
+impl From<rotary_store::StoreError> for ApiError {
+    /// Store failures the handler did not map to a client error are server faults.
+    fn from(e: rotary_store::StoreError) -> Self {
+        ApiError::internal(e)
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, field, issues) = match &self {
@@ -164,6 +182,10 @@ impl IntoResponse for ApiError {
             ApiError::Forbidden { field, .. } => (StatusCode::FORBIDDEN, field.clone(), vec![]),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, None, vec![]),
             ApiError::Conflict { field, .. } => (StatusCode::CONFLICT, field.clone(), vec![]),
+            ApiError::TooLarge { field, .. } => {
+                (StatusCode::PAYLOAD_TOO_LARGE, Some(field.clone()), vec![])
+            }
+            ApiError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, None, vec![]),
             ApiError::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, None, vec![]),
             ApiError::UpgradeRequired => (StatusCode::UPGRADE_REQUIRED, None, vec![]),
             ApiError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, None, vec![]),

@@ -11,11 +11,11 @@ use std::sync::OnceLock;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use crate::backend::RegistrationView;
+use crate::backend::{RegistrationView, TrunkStatusView};
 use crate::error::{ErrorBody, IssueBody};
 use crate::routes::{
     cdr, events, extensions, recordings, registrations, route_trace, routing, routing_openapi,
-    settings, system,
+    settings, sounds, system,
 };
 
 /// The document of the whole API as JSON text (built once).
@@ -54,6 +54,13 @@ pub fn openapi_json() -> String {
         cdr::list,
         cdr::csv,
         recordings::download,
+        sounds::list_prompts,
+        sounds::upload_prompt,
+        sounds::download_prompt,
+        sounds::delete_prompt,
+        sounds::list_moh,
+        sounds::upload_moh,
+        sounds::delete_moh,
         settings::show,
         settings::patch,
         events::stream,
@@ -64,18 +71,21 @@ pub fn openapi_json() -> String {
         routing::override_time_condition,
         routing::move_outbound_route,
         route_trace::trace,
+        crate::routes::trunk_status::show,
     ),
     components(schemas(ErrorBody, IssueBody, ExtensionSchema, ExtensionWriteSchema,
-                       RegistrationView, cdr::CdrView, SettingsSchema, SettingsWriteSchema,
+                       RegistrationView, TrunkStatusView, cdr::CdrView, SettingsSchema, SettingsWriteSchema,
                        events::EventMessageSchema, events::GapMessageSchema,
-                       GenericObject, OptionsSchema)),
-    modifiers(&Security, &RoutingPaths),
+                       GenericObject, OptionsSchema, sounds::SoundFile,
+                       sounds::UploadedSound, sounds::MohClassView)),
+    modifiers(&Security, &RoutingPaths, &AdminPaths),
     tags(
         (name = "system", description = "Health, metrics and this document (no auth)"),
         (name = "auth", description = "Login tokens"),
         (name = "extensions", description = "SIP accounts"),
         (name = "registrations", description = "Registered phones"),
         (name = "cdr", description = "Call detail records"),
+        (name = "sounds", description = "Prompts and music on hold (uploads converted once)"),
         (name = "settings", description = "Global PBX options"),
         (name = "events", description = "Live event stream (WebSocket)"),
         (name = "routing", description = "The whole routing document, options, route tracer"),
@@ -114,6 +124,16 @@ struct RoutingPaths;
 impl Modify for RoutingPaths {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         routing_openapi::add_openapi_paths(openapi);
+    }
+}
+
+/// Adds accounts, the portal, audit, system settings, backups and TLS
+/// (`routes::admin::AdminDoc`).
+struct AdminPaths;
+
+impl Modify for AdminPaths {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        openapi.merge(crate::routes::admin::AdminDoc::openapi());
     }
 }
 
@@ -294,6 +314,11 @@ pub(crate) struct SettingsSchema {
     /// DISA numbers.
     #[schema(example = "0700-0735")]
     disa_range: String,
+    /// The region's tone zone: `us`, `uk`, `cn`, `de`, `fr`, `it`, `jp`, `au`, `br`, `in`,
+    /// `ru`, `es`, `nl`, `at`, `be`, `ch`, `dk`, `fi`, `se`, `no`, `pl`, `pt`, `nz`, `za`,
+    /// `mx`, `il` (ITU-T E.180 tones).
+    #[schema(example = "us")]
+    tone_zone: String,
 }
 
 /// A settings change: any subset of the settings; unknown names are rejected (400 naming
@@ -341,4 +366,7 @@ pub(crate) struct SettingsWriteSchema {
     ivr_range: Option<String>,
     /// `"LOW-HIGH"`.
     disa_range: Option<String>,
+    /// See Settings.tone_zone.
+    #[schema(example = "de")]
+    tone_zone: Option<String>,
 }

@@ -142,27 +142,47 @@ async fn malformed_login_is_400() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn token_expires_after_12_hours_idle() {
+async fn token_expires_when_idle_and_at_the_absolute_limit() {
     let h = Harness::new();
+    let get = |token: &str| {
+        let token = token.to_owned();
+        let h = &h;
+        async move {
+            h.call("GET", "/api/v1/extensions", Auth::Bearer(token), None)
+                .await
+                .status
+        }
+    };
+    // Default: 30 minutes idle, 12 hours absolute. Used every 29 minutes it stays valid…
     let token = h.login("admin", ADMIN_PW).await;
-    // Used every 11 hours, it stays valid.
-    for _ in 0..3 {
-        tokio::time::advance(Duration::from_secs(11 * 3600)).await;
-        let r = h
-            .call(
-                "GET",
-                "/api/v1/extensions",
-                Auth::Bearer(token.clone()),
-                None,
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::OK);
+    for _ in 0..24 {
+        tokio::time::advance(Duration::from_secs(29 * 60)).await;
+        assert_eq!(get(&token).await, StatusCode::OK);
     }
-    tokio::time::advance(Duration::from_secs(12 * 3600 + 1)).await;
+    // …until 12 hours after the login, however much it is used.
+    tokio::time::advance(Duration::from_secs(25 * 60)).await;
+    assert_eq!(get(&token).await, StatusCode::UNAUTHORIZED);
+
+    // Unused for 31 minutes: expired.
+    let token = h.login("admin", ADMIN_PW).await;
+    tokio::time::advance(Duration::from_secs(31 * 60)).await;
+    assert_eq!(get(&token).await, StatusCode::UNAUTHORIZED);
+
+    // The idle timeout is a system setting and applies to existing tokens at once.
+    let token = h.login("admin", ADMIN_PW).await;
     let r = h
-        .call("GET", "/api/v1/extensions", Auth::Bearer(token), None)
+        .call(
+            "PATCH",
+            "/api/v1/system-settings",
+            Auth::Bearer(token.clone()),
+            Some(r#"{"session_idle_minutes":5}"#),
+        )
         .await;
-    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    tokio::time::advance(Duration::from_secs(4 * 60)).await;
+    assert_eq!(get(&token).await, StatusCode::OK);
+    tokio::time::advance(Duration::from_secs(6 * 60)).await;
+    assert_eq!(get(&token).await, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]

@@ -206,7 +206,7 @@ async fn openapi_documents_settings_and_events() {
         "digest_algorithms": ["MD5"],
         "user_extension_range": "1-2", "conference_range": "1-2", "queue_range": "1-2",
         "department_range": "1-2", "paging_range": "1-2", "ivr_range": "1-2",
-        "disa_range": "1-2"
+        "disa_range": "1-2", "tone_zone": "de"
     }))
     .unwrap();
     assert_eq!(

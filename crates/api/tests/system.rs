@@ -212,6 +212,10 @@ fn cdr(start_s: i64, caller: &str, callee: &str, disposition: Disposition) -> Cd
         call_id: format!("call-{start_s}"),
         peer_call_id: None,
         recording: None,
+        call_type: "internal".into(),
+        did: None,
+        route: None,
+        pin: None,
     }
 }
 
@@ -313,7 +317,8 @@ async fn cdr_csv_export() {
     assert_eq!(lines[0], CSV_HEADER);
     assert_eq!(
         lines[0],
-        "start,answer,end,caller,callee,duration,billsec,disposition,trunk,call_id,recording"
+        "start,answer,end,caller,callee,duration,billsec,disposition,trunk,call_id,recording,\
+         call_type,did,route,pin"
     );
     assert_eq!(lines.len(), 3);
     assert!(

@@ -20,10 +20,12 @@ use rotary_sip::transaction::{
 use rotary_sip::{Flow, Message, Method, Request, Response, Transmit};
 
 use crate::call::{
-    CallAction, CallKey, CallSettings, CalleeInfo, CallerInfo, Calls, CallsConfig, ContactTarget,
-    InviteContext, MediaInput, Target,
+    CallAction, CallKey, CallSettings, CallerInfo, Calls, CallsConfig, ContactTarget,
+    InviteContext, MediaInput,
 };
 use crate::metrics::Metrics;
+use crate::routing::Router;
+use crate::trunks::{TrunkEvent, TrunkSet, TrunkStatusInfo};
 
 /// Methods pbxd answers; sent in `Allow` (RFC 3261 §20.5).
 pub const ALLOW: &str =
@@ -36,6 +38,8 @@ pub enum EngineEvent {
     Registrar(RegistrarEvent),
     /// Something a call needs done or reported: media, CDR, call events.
     Call(CallAction),
+    /// A trunk changed state, or its host names need resolving.
+    Trunk(TrunkEvent),
 }
 
 /// The core: transaction layer + registrar + dispatch.
@@ -46,11 +50,14 @@ pub struct Core {
     config: Arc<Config>,
     accounts: HashMap<String, Account>,
     qualify_txs: HashMap<TxHandle, BindingId>,
+    trunks: TrunkSet,
     events: VecDeque<EngineEvent>,
     metrics: Arc<Metrics>,
     user_agent: String,
     /// Wall clock (Unix ms) given with the current input; CDR times derive from it.
     wall_ms: i64,
+    /// Trunk identification and routing decisions (issue 6).
+    router: Router,
 }
 
 impl Core {
@@ -78,6 +85,8 @@ impl Core {
         let user_agent = format!("Rotary pbxd {}", env!("CARGO_PKG_VERSION"));
         let mut call_seed = secret;
         call_seed[0] ^= 0xa5;
+        let mut trunk_seed = secret;
+        trunk_seed[1] ^= 0x5a;
         let mut core = Core {
             tx: TransactionLayer::new(Default::default()),
             registrar,
@@ -85,10 +94,12 @@ impl Core {
             accounts: HashMap::new(),
             config: config.clone(),
             qualify_txs: HashMap::new(),
+            trunks: TrunkSet::new(contact, user_agent.clone(), trunk_seed),
             events: VecDeque::new(),
             metrics,
             user_agent,
             wall_ms: 0,
+            router: Router::new(contact),
         };
         core.set_config(t0, config);
         core
@@ -112,6 +123,8 @@ impl Core {
                 (a.aor.clone(), a)
             })
             .collect();
+        // Account ("server") trunks: the remote PBX registers like a phone.
+        self.accounts.extend(crate::trunks::accounts(&config));
         let gone: Vec<String> = self
             .registrar
             .bindings()
@@ -127,8 +140,40 @@ impl Core {
         let s = &config.settings;
         self.registrar
             .set_digest(&s.realm, algorithms(&s.digest_algorithms));
+        self.trunks.set_config(now, &config);
         self.config = config;
         self.drain_registrar(None);
+        self.drain_trunks(now);
+    }
+
+    /// The addresses a trunk host name resolved to (empty: it did not resolve).
+    pub fn handle_trunk_resolved(
+        &mut self,
+        now: Instant,
+        host: &str,
+        addrs: Vec<std::net::IpAddr>,
+    ) {
+        self.trunks.handle_resolved(now, host, addrs);
+        self.drain_trunks(now);
+    }
+
+    /// The trunks: identification of inbound requests, call limits, registration state.
+    pub fn trunks(&self) -> &TrunkSet {
+        &self.trunks
+    }
+
+    /// The trunks, to take and release call slots.
+    pub fn trunks_mut(&mut self) -> &mut TrunkSet {
+        &mut self.trunks
+    }
+
+    /// Every trunk's status if any may have changed since the last call.
+    pub fn take_trunk_statuses(
+        &mut self,
+        now: Instant,
+        wall_ms: i64,
+    ) -> Option<Vec<TrunkStatusInfo>> {
+        self.trunks.take_changed_statuses(now, wall_ms)
     }
 
     /// Feed one parsed message from the transports. `wall_ms` is Unix time in ms.
@@ -147,6 +192,7 @@ impl Core {
             }
         }
         self.drain_tx(now, wall_unix);
+        self.drain_trunks(now);
     }
 
     /// Advance all timers to `now`.
@@ -155,10 +201,12 @@ impl Core {
         let wall_unix = wall_ms / 1000;
         self.tx.handle_timeout(now);
         self.registrar.handle_timeout(now);
+        self.trunks.handle_timeout(now);
         self.calls.handle_timeout(now, &mut self.tx);
-        self.drain_calls();
+        self.drain_calls(now);
         self.drain_registrar(Some((now, wall_unix)));
         self.drain_tx(now, wall_unix);
+        self.drain_trunks(now);
     }
 
     /// Restore a persisted binding at start-up.
@@ -195,6 +243,7 @@ impl Core {
             self.tx.poll_timeout(),
             self.registrar.poll_timeout(),
             self.calls.poll_timeout(),
+            self.trunks.poll_timeout(),
         ]
         .into_iter()
         .flatten()
@@ -206,7 +255,7 @@ impl Core {
         self.wall_ms = wall_ms;
         let wall_unix = wall_ms / 1000;
         self.calls.handle_media(now, &mut self.tx, call, input);
-        self.drain_calls();
+        self.drain_calls(now);
         self.drain_tx(now, wall_unix);
     }
 
@@ -216,7 +265,7 @@ impl Core {
         let wall_unix = wall_ms / 1000;
         self.calls
             .hangup_all(now, &mut self.tx, crate::call::Cause::Hangup);
-        self.drain_calls();
+        self.drain_calls(now);
         self.drain_tx(now, wall_unix);
     }
 
@@ -237,7 +286,9 @@ impl Core {
                     self.dispatch(now, wall_unix, tx, flow, request)
                 }
                 TxEvent::Response { tx, response, .. } => {
-                    if let Some(b) = self.qualify_txs.get(&tx).copied() {
+                    if self.trunks.handle_response(now, tx, &response) {
+                        // A trunk's REGISTER.
+                    } else if let Some(b) = self.qualify_txs.get(&tx).copied() {
                         if response.status >= 200 {
                             // Any final answer proves the contact is alive (RFC 3261 §11).
                             self.qualify_txs.remove(&tx);
@@ -248,7 +299,10 @@ impl Core {
                     }
                 }
                 TxEvent::Timeout { tx } | TxEvent::TransportError { tx } => {
-                    if let Some(b) = self.qualify_txs.remove(&tx) {
+                    let timeout = matches!(ev, TxEvent::Timeout { .. });
+                    if self.trunks.handle_tx_failure(now, tx, timeout) {
+                        // A trunk's REGISTER got no answer.
+                    } else if let Some(b) = self.qualify_txs.remove(&tx) {
                         self.registrar.handle_qualify_result(now, b, false);
                     } else {
                         self.calls.handle_tx_failure(now, &mut self.tx, tx);
@@ -256,6 +310,7 @@ impl Core {
                 }
                 TxEvent::Terminated { tx } => {
                     self.qualify_txs.remove(&tx);
+                    self.trunks.handle_terminated(tx);
                 }
                 TxEvent::Cancel {
                     tx,
@@ -278,14 +333,36 @@ impl Core {
                         .handle_stray_response(now, &mut self.tx, flow, response);
                 }
             }
-            self.drain_calls();
+            self.drain_calls(now);
             self.drain_registrar(Some((now, wall_unix)));
         }
     }
 
-    fn drain_calls(&mut self) {
+    fn drain_calls(&mut self, now: Instant) {
         while let Some(a) = self.calls.poll_action() {
-            self.events.push_back(EngineEvent::Call(a));
+            match a {
+                CallAction::Resolve {
+                    call,
+                    destination,
+                    caller,
+                    from_ivr,
+                } => {
+                    // An application hands the call on: answer at once, like media.
+                    let config = self.config.clone();
+                    let registrar = &self.registrar;
+                    let lookup = |n: &str| contacts(registrar, n);
+                    let target = self.router.resolve(
+                        &config,
+                        &destination,
+                        caller.as_deref(),
+                        from_ivr,
+                        self.wall_ms,
+                        &lookup,
+                    );
+                    self.calls.handle_target(now, &mut self.tx, call, target);
+                }
+                a => self.events.push_back(EngineEvent::Call(a)),
+            }
         }
     }
 
@@ -361,6 +438,26 @@ impl Core {
     /// A dialog-creating INVITE: digest-authenticate the caller (407), check its permit
     /// list, look up the callee, and hand the call to the B2BUA.
     fn new_call(&mut self, now: Instant, tx: TxHandle, flow: Flow, req: Request) {
+        if let Some(trunk) = self.router.identify(&self.config, flow.remote) {
+            // A trusted trunk source: no digest challenge; routing decides.
+            let (config, trunk) = (self.config.clone(), trunk.clone());
+            let registrar = &self.registrar;
+            let lookup = |n: &str| contacts(registrar, n);
+            let routed = self
+                .router
+                .inbound(&config, &trunk, &req, self.wall_ms, &lookup);
+            let ctx = InviteContext {
+                caller: routed.caller,
+                target: routed.target,
+                settings: CallSettings::from(&config.settings),
+                wall_unix_ms: self.wall_ms,
+                route: routed.route,
+            };
+            self.calls
+                .handle_invite(now, &mut self.tx, tx, flow, req, ctx);
+            self.drain_calls(now);
+            return;
+        }
         let creds = req
             .headers
             .get("Proxy-Authorization")
@@ -408,30 +505,25 @@ impl Core {
             return;
         }
         let dialled = req.uri.user.clone().unwrap_or_default();
-        let target = match config.extension(&dialled) {
-            None => Target::Unknown,
-            Some(ext) => {
-                let contacts = self
-                    .registrar
-                    .lookup(&dialled)
-                    .filter(|b| b.is_reachable())
-                    .map(|b| ContactTarget {
-                        uri: b.uri.clone(),
-                        flow: b.flow,
-                    })
-                    .collect();
-                Target::Extension(CalleeInfo::from_extension(ext, contacts))
-            }
-        };
+        let registrar = &self.registrar;
+        let lookup = |n: &str| contacts(registrar, n);
+        let (target, route) = self.router.outbound(
+            &config,
+            caller.number.as_str(),
+            &dialled,
+            self.wall_ms,
+            &lookup,
+        );
         let ctx = InviteContext {
             caller: CallerInfo::from_extension(caller),
             target,
             settings: CallSettings::from(&config.settings),
             wall_unix_ms: self.wall_ms,
+            route,
         };
         self.calls
             .handle_invite(now, &mut self.tx, tx, flow, req, ctx);
-        self.drain_calls();
+        self.drain_calls(now);
     }
 
     fn challenge(&mut self, now: Instant, tx: TxHandle, req: &Request, stale: bool) {
@@ -480,7 +572,16 @@ impl Core {
             }
         }
         while let Some(ev) = self.registrar.poll_event() {
+            self.trunks.handle_registrar_event(&self.registrar, &ev);
             self.events.push_back(EngineEvent::Registrar(ev));
+        }
+    }
+
+    /// Send the trunks' REGISTERs and pass their events on.
+    fn drain_trunks(&mut self, now: Instant) {
+        self.trunks.drive(now, self.wall_ms, &mut self.tx);
+        while let Some(ev) = self.trunks.poll_event() {
+            self.events.push_back(EngineEvent::Trunk(ev));
         }
     }
 }
@@ -501,6 +602,18 @@ fn algorithms(names: &[String]) -> Vec<Algorithm> {
     } else {
         list
     }
+}
+
+/// The reachable registered contacts of extension `number`.
+fn contacts(registrar: &Registrar, number: &str) -> Vec<ContactTarget> {
+    registrar
+        .lookup(number)
+        .filter(|b| b.is_reachable())
+        .map(|b| ContactTarget {
+            uri: b.uri.clone(),
+            flow: b.flow,
+        })
+        .collect()
 }
 
 /// Is this request inside a dialog (its To carries a tag)?

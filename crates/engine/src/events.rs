@@ -46,11 +46,14 @@ pub enum EventKind {
     CallResumed,
     /// The call ended (answered or not); a `cause` field says why.
     CallHungUp,
+    /// A trunk's state changed (`trunk`, `kind`, `state`, and `reason`/`last_code` when it
+    /// failed).
+    TrunkStatus,
 }
 
 impl EventKind {
     /// Every kind, in declaration order (for documentation and filters).
-    pub const ALL: [EventKind; 9] = [
+    pub const ALL: [EventKind; 10] = [
         EventKind::Registered,
         EventKind::Unregistered,
         EventKind::RegistrationExpired,
@@ -60,6 +63,7 @@ impl EventKind {
         EventKind::CallHeld,
         EventKind::CallResumed,
         EventKind::CallHungUp,
+        EventKind::TrunkStatus,
     ];
 
     /// The event's `type` as clients see it, e.g. `"call.answered"`.
@@ -75,6 +79,7 @@ impl EventKind {
             EventKind::CallHeld => "call.held",
             EventKind::CallResumed => "call.resumed",
             EventKind::CallHungUp => "call.hangup",
+            EventKind::TrunkStatus => "trunk.status",
         }
     }
 }
@@ -440,7 +445,8 @@ mod tests {
                 "call.answered",
                 "call.held",
                 "call.resumed",
-                "call.hangup"
+                "call.hangup",
+                "trunk.status"
             ]
         );
         assert_eq!(EventKind::CallHungUp.to_string(), "call.hangup");

@@ -12,6 +12,8 @@ pub mod events;
 mod media;
 pub mod metrics;
 mod persist;
+mod routing;
+pub mod trunks;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -32,6 +34,7 @@ use crate::media::MediaState;
 
 pub use crate::core::{Core, EngineEvent};
 pub use crate::metrics::Metrics;
+pub use crate::trunks::TrunkStatusInfo;
 
 /// Why the engine could not start.
 #[derive(Debug, thiserror::Error)]
@@ -89,7 +92,11 @@ pub struct EngineHandle {
     stop: Arc<Mutex<Option<oneshot::Sender<()>>>>,
     done: Arc<tokio::sync::Notify>,
     events: Arc<EventBus>,
+    trunks: TrunkView,
 }
+
+/// The trunks' statuses as the shell last saw them (configuration order).
+type TrunkView = Arc<Mutex<Vec<TrunkStatusInfo>>>;
 
 /// Entry point.
 pub struct Engine;
@@ -117,6 +124,7 @@ impl Engine {
         let contact = SocketAddr::new(advertised, sockets.local_addr().port());
         let mut core = Core::new(config.clone(), secret, t0, metrics.clone(), contact);
         let registrations = Arc::new(Mutex::new(BTreeMap::new()));
+        let trunk_view: TrunkView = Arc::new(Mutex::new(Vec::new()));
         for b in restored {
             if let Some(snap) = persist::from_stored(&b) {
                 core.restore_binding(t0, wall, snap);
@@ -139,6 +147,7 @@ impl Engine {
             stop: Arc::new(Mutex::new(Some(stop_tx))),
             done: Arc::new(tokio::sync::Notify::new()),
             events: events.clone(),
+            trunks: trunk_view.clone(),
         };
         // Bindings restored from the store become API-visible at once.
         {
@@ -156,6 +165,8 @@ impl Engine {
             metrics,
             media,
             events,
+            resolver: trunks::Resolver::new(),
+            trunk_view,
         };
         shell.drain();
         let done = handle.done.clone();
@@ -189,7 +200,23 @@ impl EngineHandle {
             self.sender.stats().malformed.load(Ordering::Relaxed),
             Ordering::Relaxed,
         );
-        self.metrics.render()
+        let mut text = self.metrics.render();
+        text.push_str(&trunks::render_metrics(&lock(&self.trunks)));
+        text
+    }
+
+    /// Every trunk's status (registration state, failure reason, last response code), in
+    /// configuration order.
+    pub fn trunk_statuses(&self) -> Vec<TrunkStatusInfo> {
+        lock(&self.trunks).clone()
+    }
+
+    /// One trunk's status; `None` for an unknown trunk.
+    pub fn trunk_status(&self, trunk: &str) -> Option<TrunkStatusInfo> {
+        lock(&self.trunks)
+            .iter()
+            .find(|t| t.trunk == trunk)
+            .cloned()
     }
 
     /// The event bus (registrations, call states) the API streams.
@@ -222,6 +249,8 @@ struct Shell {
     metrics: Arc<Metrics>,
     media: MediaState,
     events: Arc<EventBus>,
+    resolver: trunks::Resolver,
+    trunk_view: TrunkView,
 }
 
 impl Shell {
@@ -265,12 +294,17 @@ impl Shell {
                             key,
                             duration,
                         }),
+                        RelayEvent::PromptFinished { .. } => Some(MediaInput::PromptFinished),
                         RelayEvent::Latched { .. } => None,
                     };
                     if let Some(input) = input {
                         self.core.handle_media(now(), wall_unix_ms(), call, input);
                         self.drain();
                     }
+                }
+                Some((host, addrs)) = self.resolver.recv() => {
+                    self.core.handle_trunk_resolved(now(), &host, addrs);
+                    self.drain();
                 }
                 r = config.changed() => {
                     if r.is_err() { break; }
@@ -304,7 +338,11 @@ impl Shell {
             match ev {
                 EngineEvent::Registrar(ev) => self.on_registrar_event(ev),
                 EngineEvent::Call(a) => self.on_call_action(a),
+                EngineEvent::Trunk(ev) => self.on_trunk_event(ev),
             }
+        }
+        if let Some(view) = self.core.take_trunk_statuses(now(), wall_unix_ms()) {
+            *lock(&self.trunk_view) = view;
         }
         self.metrics
             .active_calls
@@ -340,6 +378,9 @@ impl Shell {
                 hold,
             } => self.media.update(call, leg, remote, hold),
             CallAction::ReleaseMedia { call } => self.media.release(call),
+            CallAction::Play { call, prompt } => self.media.play(call, prompt),
+            // The core answers these itself; nothing reaches the shell.
+            CallAction::Resolve { call, .. } => tracing::debug!(%call, "unresolved destination"),
             CallAction::Record { call, file, stereo } => self.media.record(call, file, stereo),
             CallAction::SendDigit {
                 call,
@@ -387,6 +428,16 @@ impl Shell {
             }
         }
         tracing::trace!(media_calls = self.media.len(), "call action done");
+    }
+
+    fn on_trunk_event(&mut self, ev: trunks::TrunkEvent) {
+        match ev {
+            trunks::TrunkEvent::Status(info) => {
+                self.events
+                    .publish(EventKind::TrunkStatus, trunks::event_fields(&info));
+            }
+            trunks::TrunkEvent::Resolve(hosts) => self.resolver.lookup(hosts),
+        }
     }
 
     fn on_registrar_event(&mut self, ev: RegistrarEvent) {

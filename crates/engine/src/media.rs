@@ -12,8 +12,8 @@ use std::time::Duration;
 use rotary_codecs::CodecId;
 use rotary_config::Codec;
 use rotary_media::sound::{
-    ensure_default_music, recover_partials, MohConfig, MohRegistry, PlaybackRate, Recorder,
-    RecorderConfig, RecordingLayout, DEFAULT_MOH_CLASS,
+    ensure_default_music, recover_partials, DecodeLimits, MohConfig, MohRegistry, PlaybackRate,
+    Player, Prompt, PromptCache, Recorder, RecorderConfig, RecordingLayout, DEFAULT_MOH_CLASS,
 };
 use rotary_media::{
     DtmfTransport, MediaPlan, PortPair, PortPool, Relay, RelayConfig, RelayEvent, RelayHandle,
@@ -52,6 +52,8 @@ pub(crate) struct MediaState {
     slots: HashMap<CallKey, Slot>,
     events: mpsc::UnboundedSender<(CallKey, RelayEvent)>,
     metrics: Arc<Metrics>,
+    /// Prompts loaded once and shared by every call.
+    prompts: PromptCache,
 }
 
 impl MediaState {
@@ -82,6 +84,7 @@ impl MediaState {
                 slots: HashMap::new(),
                 events,
                 metrics,
+                prompts: PromptCache::new(DecodeLimits::default()),
             },
             rx,
         )
@@ -229,6 +232,56 @@ impl MediaState {
         }
     }
 
+    /// Plays prompt `name` to the caller's phone (IVR, PIN entry), or stops it. A prompt
+    /// that cannot be found plays as a short tone, so the application still moves on.
+    pub(crate) fn play(&mut self, call: CallKey, name: Option<String>) {
+        let Some(Slot::Relaying(r)) = self.slots.get(&call) else {
+            return;
+        };
+        let Some(name) = name else {
+            let _ = r.handle.play(RelayLeg::A, None);
+            return;
+        };
+        let rate = playback_rate(r.plan.legs[0]);
+        let prompt = self.load_prompt(&name);
+        let player = Player::with_prompts(rate, [&prompt]);
+        tracing::debug!(%call, prompt = name, "playing");
+        let _ = r.handle.play(RelayLeg::A, Some(player));
+    }
+
+    /// The prompt called `name`: an uploaded one in the data directory, else a system
+    /// prompt from `sounds/en`; a 0.3 s tone when neither exists (logged).
+    fn load_prompt(&self, name: &str) -> Prompt {
+        let safe = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'));
+        if safe {
+            for dir in prompt_dirs(&self.data_dir) {
+                let path = dir.join(format!("{name}.wav"));
+                if path.is_file() {
+                    // Decoded once (a few ms), then shared from the cache.
+                    match self.prompts.get_blocking(&path) {
+                        Ok(p) => return p,
+                        Err(e) => {
+                            tracing::warn!(prompt = name, error = %e, "prompt unreadable")
+                        }
+                    }
+                }
+            }
+        }
+        tracing::warn!(prompt = name, "prompt not found: playing a tone instead");
+        let tone: Vec<i16> = (0..2_400)
+            .map(|i| {
+                let t = f64::from(i) / 8_000.0;
+                (8_000.0 * (2.0 * std::f64::consts::PI * 440.0 * t).sin()) as i16
+            })
+            .collect();
+        Prompt::from_pcm(&tone, 8_000).unwrap_or_else(|_| {
+            Prompt::from_parts(Arc::from(vec![0i16; 160]), Arc::from(vec![0i16; 320]))
+        })
+    }
+
     /// Plays a key press (received by SIP INFO on the other leg) to `to`'s phone.
     pub(crate) fn send_digit(&mut self, call: CallKey, to: Side, key: char, duration: Duration) {
         if let Some(Slot::Relaying(r)) = self.slots.get(&call) {
@@ -266,6 +319,22 @@ impl MediaState {
     pub(crate) fn len(&self) -> usize {
         self.slots.len()
     }
+}
+
+/// Where prompts are looked for, in order: uploaded prompts in the data directory, system
+/// prompts installed there, the system prompts next to the executable's source tree (a
+/// build from the repository), and the packaged location.
+fn prompt_dirs(data_dir: &Path) -> Vec<PathBuf> {
+    let mut dirs = vec![data_dir.join("prompts"), data_dir.join("sounds").join("en")];
+    dirs.push(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join("..")
+            .join("sounds")
+            .join("en"),
+    );
+    dirs.push(PathBuf::from("/usr/share/rotary/sounds/en"));
+    dirs
 }
 
 /// Completes the `.wav.part` recordings a stop left behind, in `dir` and the day folders

@@ -177,9 +177,13 @@ pub(crate) fn cdr_row(c: &crate::call::CdrRecord) -> CdrRecord {
             D::Failed => rotary_store::Disposition::Failed,
         },
         cause: Some(c.cause.as_str().to_string()),
-        trunk: None,
+        trunk: c.trunk.clone(),
         call_id: c.call_id.clone(),
         peer_call_id: c.b_call_id.clone(),
         recording: c.recording.clone(),
+        call_type: c.call_type.as_str().to_string(),
+        did: c.did.clone(),
+        route: c.route.clone(),
+        pin: c.pin.clone(),
     }
 }

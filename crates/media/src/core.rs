@@ -13,6 +13,10 @@ use rotary_rtp::{
 
 use crate::relay::{DirectionStats, RelayConfig, RelayEvent, RelayLeg, RelayStats, Remote};
 
+/// A datagram the relay drops (malformed, or refused by latching).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Refused;
+
 /// Both legs' state plus one inactivity timer per phone: a call ends when either phone
 /// has been silent for the RTP timeout (a phone that lost power stops sending while the
 /// other goes on), as a per-channel `rtptimeout` does elsewhere.
@@ -71,6 +75,7 @@ impl RelayCore {
 
     /// A datagram arrived on `leg`'s RTP socket. Returns where to send it out of the
     /// other leg's RTP socket, or `None` to drop it.
+    #[cfg(test)]
     pub(crate) fn handle_rtp(
         &mut self,
         now: Instant,
@@ -78,20 +83,33 @@ impl RelayCore {
         from: SocketAddr,
         buf: &[u8],
     ) -> Option<SocketAddr> {
+        self.accept_rtp(now, leg, from, buf).ok().flatten()
+    }
+
+    /// [`RelayCore::handle_rtp`], telling a packet that was accepted but has nowhere to go
+    /// yet (`Ok(None)`: the other phone's address is unknown, as on a one-legged call
+    /// where pbxd itself answers) from one that was refused (`Err`).
+    pub(crate) fn accept_rtp(
+        &mut self,
+        now: Instant,
+        leg: RelayLeg,
+        from: SocketAddr,
+        buf: &[u8],
+    ) -> Result<Option<SocketAddr>, Refused> {
         let me = &mut self.legs[leg.index()];
         let rtp = match Packet::parse(buf) {
             Ok(Packet::Rtp(rtp)) => rtp,
             // RFC 5761 rtcp-mux: RTCP on the RTP port passes only from the latched phone.
             Ok(Packet::Rtcp(_)) if me.rtp.latched() == Some(from) => {
-                return self.destination(leg.other(), Kind::Rtp);
+                return Ok(self.destination(leg.other(), Kind::Rtp));
             }
             Ok(Packet::Rtcp(_)) => {
                 me.refused += 1;
-                return None;
+                return Err(Refused);
             }
             Err(_) => {
                 me.malformed += 1;
-                return None;
+                return Err(Refused);
             }
         };
         match me.rtp.handle_rtp(now, from) {
@@ -101,12 +119,12 @@ impl RelayCore {
             }
             LatchDecision::Drop(_) => {
                 me.refused += 1;
-                return None;
+                return Err(Refused);
             }
         }
         me.stats.handle_rtp(now, &rtp);
         self.activity[leg.index()].handle_rtp(now);
-        self.destination(leg.other(), Kind::Rtp)
+        Ok(self.destination(leg.other(), Kind::Rtp))
     }
 
     /// A datagram arrived on `leg`'s RTCP socket. Returns where to send it out of the

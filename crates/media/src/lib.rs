@@ -36,6 +36,7 @@ mod core;
 mod error;
 mod format;
 mod pipeline;
+mod playback;
 mod ports;
 mod processor;
 mod relay;

@@ -430,13 +430,18 @@ impl RelayTask {
                         Poll::Ready(Ok(from)) => from,
                     };
                     let data = rb.filled();
-                    let dest = if kind == RTP {
-                        self.core.handle_rtp(now, leg, from, data)
+                    let (accepted, dest) = if kind == RTP {
+                        match self.core.accept_rtp(now, leg, from, data) {
+                            Ok(dest) => (true, dest),
+                            Err(_) => (false, None),
+                        }
                     } else {
-                        self.core.handle_rtcp(leg, from, data)
+                        (false, self.core.handle_rtcp(leg, from, data))
                     };
+                    // An accepted packet feeds the processor even with nowhere to forward
+                    // it (a one-legged call: digits for pbxd's own IVR).
                     let forward = match (&mut self.processor, dest) {
-                        (Some(proc), Some(_)) if kind == RTP => {
+                        (Some(proc), _) if accepted => {
                             if let Ok(p) = RtpPacket::parse(data) {
                                 proc.ingest(now, leg, &p);
                             }

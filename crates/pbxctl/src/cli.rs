@@ -66,6 +66,12 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: crate::routing::TrunkCommand,
     },
+    /// Backups: create (with progress), list, download, restore, delete.
+    Backup {
+        /// Backup action.
+        #[command(subcommand)]
+        command: crate::backup::BackupCommand,
+    },
     /// Outbound and inbound routes, and the route tracer.
     Route {
         /// Route action.

@@ -128,6 +128,26 @@ impl Client {
             .map_err(|e| CliError::Transport(format!("download interrupted: {e}")))
     }
 
+    /// Send `body` (`len` bytes when known) with `content_type` by POST, streaming it, and
+    /// parse the JSON answer.
+    pub(crate) fn upload(
+        &self,
+        path: &str,
+        content_type: &str,
+        len: Option<u64>,
+        body: &mut dyn std::io::Read,
+    ) -> Result<Value, CliError> {
+        let mut req = self
+            .request("POST", path)
+            .set("Content-Type", content_type)
+            .timeout(Duration::from_secs(3600));
+        if let Some(len) = len {
+            req = req.set("Content-Length", &len.to_string());
+        }
+        let resp = self.call(req.send(body))?;
+        read_json(resp)
+    }
+
     /// `GET /healthz` (no auth). A 503 is an API error "not ready".
     pub(crate) fn health(&self) -> Result<Value, CliError> {
         let req = self.agent.get(&format!("{}/healthz", self.base));
@@ -156,6 +176,18 @@ impl Client {
         result: Result<ureq::Response, ureq::Error>,
     ) -> Result<ureq::Response, CliError> {
         match result {
+            Ok(resp) if (300..400).contains(&resp.status()) => {
+                // Only GET/HEAD redirects are followed; a POST to a pbxd that redirects plain
+                // HTTP to HTTPS ends here.
+                let location = resp.header("location").unwrap_or("?").to_owned();
+                Err(CliError::Api {
+                    status: resp.status(),
+                    message: format!(
+                        "pbxd redirects to {location}; give that address (https://…) as --url"
+                    ),
+                    field: None,
+                })
+            }
             Ok(resp) => Ok(resp),
             Err(ureq::Error::Status(status, resp)) => Err(api_error(status, resp)),
             Err(ureq::Error::Transport(t)) => {

@@ -9,6 +9,7 @@
 //! It depends on no Rotary crate: it speaks only the documented JSON, so it keeps working against
 //! any `pbxd` that honours the interface.
 
+mod backup;
 mod cli;
 mod client;
 mod output;
@@ -54,6 +55,7 @@ fn run(cli: &Cli) -> Result<(), CliError> {
         Command::Settings { command } => settings(&client, &mut out, command),
         Command::Trunk { command } => routing::trunk(&client, &mut out, command),
         Command::Route { command } => routing::route(&client, &mut out, command),
+        Command::Backup { command } => backup::backup(&client, &mut out, command),
         Command::Health => {
             let value = client.health()?;
             out.status(&value)

@@ -9,6 +9,17 @@ use crate::output::Out;
 
 /// Preferred table columns for `trunk list`.
 const TRUNK_COLUMNS: &[&str] = &["id", "enabled", "mode", "codecs", "dtmf_mode", "max_calls"];
+/// Preferred columns of `trunk status`.
+const TRUNK_STATUS_COLUMNS: &[&str] = &[
+    "trunk",
+    "kind",
+    "state",
+    "reason",
+    "last_code",
+    "failures",
+    "expires_at",
+    "retry_at",
+];
 /// Preferred table columns for the outbound part of `route list`.
 const OUTBOUND_COLUMNS: &[&str] = &[
     "id",
@@ -39,6 +50,12 @@ pub(crate) enum TrunkCommand {
     Delete {
         /// Trunk id.
         id: String,
+    },
+    /// Live state: registered, failed (and why), last response code; every trunk when no
+    /// id is given.
+    Status {
+        /// Trunk id.
+        id: Option<String>,
     },
 }
 
@@ -189,6 +206,14 @@ pub(crate) fn trunk(
             client.delete(&trunk_path(id))?;
             out.message(&format!("trunk {id} deleted"))
         }
+        TrunkCommand::Status { id: Some(id) } => {
+            let value = client.get_json(&format!("{}/status", trunk_path(id)), &[])?;
+            out.record(&value, TRUNK_STATUS_COLUMNS)
+        }
+        TrunkCommand::Status { id: None } => {
+            let list = client.get_json("/api/v1/trunks", &[])?;
+            out.table(&statuses_of(&list), TRUNK_STATUS_COLUMNS)
+        }
     }
 }
 
@@ -273,6 +298,17 @@ fn summarize_modes(mut value: Value) -> Value {
     value
 }
 
+/// The `status` objects of a trunk list.
+fn statuses_of(list: &Value) -> Value {
+    Value::Array(
+        list.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|t| t.get("status").cloned())
+            .collect(),
+    )
+}
+
 fn trunk_path(id: &str) -> String {
     format!("/api/v1/trunks/{}", encode_segment(id))
 }
@@ -280,6 +316,16 @@ fn trunk_path(id: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trunk_status_list_takes_each_status() {
+        let list = json!([{"id": "a", "status": {"trunk": "a", "state": "registered"}},
+                          {"id": "b", "status": {"trunk": "b", "state": "failed"}}]);
+        assert_eq!(
+            statuses_of(&list),
+            json!([{"trunk": "a", "state": "registered"}, {"trunk": "b", "state": "failed"}])
+        );
+    }
 
     #[test]
     fn trunk_add_body_has_mode_fields() {

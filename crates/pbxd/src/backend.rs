@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use rotary_api::{Backend, RegistrationView};
+use rotary_api::{Backend, RegistrationView, TrunkStatusView};
 use rotary_config::Config;
 use rotary_engine::EngineHandle;
 
@@ -71,6 +71,29 @@ impl Backend for EngineBackend {
 
     fn data_dir(&self) -> Option<PathBuf> {
         Some(self.data_dir.clone())
+    }
+
+    fn trunk_statuses(&self) -> Vec<TrunkStatusView> {
+        let rfc3339 = |unix: Option<i64>| {
+            unix.and_then(|s| DateTime::<Utc>::from_timestamp(s, 0))
+                .map(|t| t.to_rfc3339())
+        };
+        self.engine
+            .trunk_statuses()
+            .into_iter()
+            .map(|t| TrunkStatusView {
+                trunk: t.trunk,
+                kind: t.kind.to_owned(),
+                state: t.state.to_owned(),
+                reason: t.reason.map(str::to_owned),
+                detail: t.detail,
+                last_code: t.last_code,
+                failures: t.failures,
+                expires_at: rfc3339(t.expires_at_unix),
+                retry_at: rfc3339(t.retry_at_unix),
+                contacts: t.contacts,
+            })
+            .collect()
     }
 
     fn is_ready(&self) -> bool {

@@ -36,6 +36,11 @@ struct Cli {
         value_name = "ADDR:PORT"
     )]
     http_bind: SocketAddr,
+    /// Also serve the GUI and API over HTTPS here (certificate in DATA_DIR/tls, self-signed
+    /// on first start); plain HTTP then redirects to it unless the system setting
+    /// http_redirect is off. Without this flag the system setting https_bind is used.
+    #[arg(long, env = "PBX_HTTPS_BIND", value_name = "ADDR:PORT")]
+    https_bind: Option<SocketAddr>,
     /// Inclusive UDP port range for media.
     #[arg(long, env = "PBX_RTP_PORTS", default_value = "10000-20000", value_name = "LOW-HIGH", value_parser = parse_port_range)]
     rtp_ports: (u16, u16),
@@ -53,6 +58,7 @@ pub(crate) struct Flags {
     pub(crate) data_dir: PathBuf,
     pub(crate) sip_bind: SocketAddr,
     pub(crate) http_bind: SocketAddr,
+    pub(crate) https_bind: Option<SocketAddr>,
     pub(crate) rtp_ports: (u16, u16),
     pub(crate) log_level: String,
     pub(crate) json_logs: bool,
@@ -65,6 +71,7 @@ pub(crate) fn parse() -> Result<Flags, ExitCode> {
             data_dir: c.data_dir,
             sip_bind: c.sip_bind,
             http_bind: c.http_bind,
+            https_bind: c.https_bind,
             rtp_ports: c.rtp_ports,
             log_level: c.log_level,
             json_logs: c.log_format == "json",

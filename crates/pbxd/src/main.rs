@@ -75,9 +75,37 @@ async fn run(flags: Flags) -> anyhow::Result<()> {
         engine.clone(),
         flags.data_dir.clone(),
     ));
-    let state = rotary_api::AppState::new(Arc::new(Mutex::new(store)), backend.clone());
-    let app =
-        rotary_api::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let certs = Arc::new(
+        rotary_api::tls::TlsCerts::load_or_generate(&flags.data_dir)
+            .context("HTTPS certificate")?,
+    );
+    let mut state = rotary_api::AppState::new(Arc::new(Mutex::new(store)), backend.clone());
+    let system = state.system_settings();
+    let https_bind = flags.https_bind.or_else(|| system.https_addr());
+    let https = match https_bind {
+        Some(addr) => {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| anyhow::anyhow!("--https-bind {addr}: {}", describe_io(&e)))?;
+            state = state.with_tls(Arc::clone(&certs));
+            Some((listener, addr))
+        }
+        None => None,
+    };
+    state.spawn_auto_backups();
+    let mut http_app = rotary_api::router(state.clone());
+    if let Some((listener, addr)) = https {
+        if system.http_redirect {
+            http_app = rotary_api::tls::redirect_to_https(http_app, addr.port());
+        }
+        tokio::spawn(rotary_api::tls::serve_https(
+            listener,
+            rotary_api::router(state),
+            certs,
+        ));
+        tracing::info!(https = %addr, redirect = system.http_redirect, "serving HTTPS");
+    }
+    let app = http_app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let (stop_http_tx, stop_http_rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(async move {
         let _ = axum::serve(http, app)

@@ -5,7 +5,7 @@
 //! batches ([`Store::apply_binding_changes`], one transaction every ~100 ms) and reads them
 //! back once at startup ([`Store::load_bindings`]).
 
-use rusqlite::{params, Row, Transaction};
+use rusqlite::{params, Row};
 
 use crate::{Store, StoreError};
 
@@ -139,7 +139,7 @@ impl Store {
     }
 }
 
-fn upsert(tx: &Transaction<'_>, b: &StoredBinding) -> Result<(), StoreError> {
+fn upsert(tx: &rusqlite::Connection, b: &StoredBinding) -> Result<(), StoreError> {
     // Connection ids are opaque u64 tokens; SQLite integers are i64, so store the bit
     // pattern (the cast round-trips exactly in `decode`).
     let conn = b.conn.map(|c| c as i64);

@@ -13,9 +13,10 @@ use rusqlite::{params, params_from_iter, Row};
 
 use crate::{Store, StoreError};
 
-/// The header line of the CSV export, exactly as interface.md names it.
-pub const CSV_HEADER: &str =
-    "start,answer,end,caller,callee,duration,billsec,disposition,trunk,call_id,recording";
+/// The header line of the CSV export: interface.md's columns, then the routing columns
+/// added after them (call type, DID, route, PIN).
+pub const CSV_HEADER: &str = "start,answer,end,caller,callee,duration,billsec,disposition,\
+trunk,call_id,recording,call_type,did,route,pin";
 
 /// How a call ended, with the conventional CDR spellings (`ANSWERED`, `NO ANSWER`, …).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -110,6 +111,14 @@ pub struct CdrRecord {
     pub peer_call_id: Option<String>,
     /// Recording file, relative to the data directory.
     pub recording: Option<String>,
+    /// `internal`, `inbound` or `outbound`.
+    pub call_type: String,
+    /// The number dialled from outside, for inbound calls.
+    pub did: Option<String>,
+    /// The inbound, direct or outbound route that decided.
+    pub route: Option<String>,
+    /// The PIN (its label, else its code) keyed for a PIN-protected route.
+    pub pin: Option<String>,
 }
 
 /// Filters for [`Store::query_cdr`] and [`Store::write_cdr_csv`]. The default matches
@@ -136,8 +145,10 @@ impl Store {
         let tx = self.write_tx()?;
         tx.prepare_cached(
             r#"INSERT INTO cdr (start, answer, "end", caller, callee, duration, billsec,
-                   disposition, cause, trunk, call_id, peer_call_id, recording)
-               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"#,
+                   disposition, cause, trunk, call_id, peer_call_id, recording,
+                   call_type, did, route, pin)
+               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,
+                       ?14, ?15, ?16, ?17)"#,
         )?
         .execute(params![
             cdr.start_unix_ms,
@@ -153,6 +164,10 @@ impl Store {
             cdr.call_id,
             cdr.peer_call_id,
             cdr.recording,
+            cdr.call_type,
+            cdr.did,
+            cdr.route,
+            cdr.pin,
         ])?;
         let id = tx.last_insert_rowid();
         tx.commit()?;
@@ -163,7 +178,7 @@ impl Store {
     pub fn get_cdr(&self, id: i64) -> Result<Option<CdrRecord>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
             r#"SELECT id, start, answer, "end", caller, callee, duration, billsec, disposition,
-                      cause, trunk, call_id, peer_call_id, recording
+                      cause, trunk, call_id, peer_call_id, recording, call_type, did, route, pin
                FROM cdr WHERE id = ?1"#,
         )?;
         let mut rows = stmt.query([id])?;
@@ -204,6 +219,10 @@ impl Store {
                 c.trunk.unwrap_or_default(),
                 c.call_id,
                 c.recording.unwrap_or_default(),
+                c.call_type,
+                c.did.unwrap_or_default(),
+                c.route.unwrap_or_default(),
+                c.pin.unwrap_or_default(),
             ];
             let mut line = String::new();
             for (i, field) in fields.iter().enumerate() {
@@ -229,7 +248,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut sql = String::from(
             r#"SELECT id, start, answer, "end", caller, callee, duration, billsec, disposition,
-                      cause, trunk, call_id, peer_call_id, recording
+                      cause, trunk, call_id, peer_call_id, recording, call_type, did, route, pin
                FROM cdr WHERE 1 = 1"#,
         );
         let mut args: Vec<Value> = Vec::new();
@@ -347,5 +366,9 @@ fn decode(row: &Row<'_>) -> Result<CdrRecord, StoreError> {
         call_id: row.get(11)?,
         peer_call_id: row.get(12)?,
         recording: row.get(13)?,
+        call_type: row.get(14)?,
+        did: row.get(15)?,
+        route: row.get(16)?,
+        pin: row.get(17)?,
     })
 }

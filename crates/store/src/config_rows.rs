@@ -22,17 +22,20 @@ pub enum Role {
     Admin,
     /// Day-to-day changes (extensions, CDR, registrations), no users or system settings.
     Operator,
+    /// Call records and recordings only (the DUC "Billing" role).
+    Billing,
     /// An extension's own user: its voicemail, CDR and settings only.
     User,
 }
 
 impl Role {
-    /// The stored and wire name: `admin`, `operator` or `user`.
+    /// The stored and wire name: `admin`, `operator`, `billing` or `user`.
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Admin => "admin",
             Role::Operator => "operator",
+            Role::Billing => "billing",
             Role::User => "user",
         }
     }
@@ -45,6 +48,7 @@ impl FromStr for Role {
         match s {
             "admin" => Ok(Role::Admin),
             "operator" => Ok(Role::Operator),
+            "billing" => Ok(Role::Billing),
             "user" => Ok(Role::User),
             _ => Err(UnknownRole),
         }
@@ -57,9 +61,9 @@ impl fmt::Display for Role {
     }
 }
 
-/// A role name other than `admin`, `operator`, `user`.
+/// A role name other than `admin`, `operator`, `billing`, `user`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("unknown role (expected admin, operator or user)")]
+#[error("unknown role (expected admin, operator, billing or user)")]
 pub struct UnknownRole;
 
 /// One login account of the admin API. The store keeps the password hash as given; hashing
@@ -151,6 +155,7 @@ impl Store {
         let tx = self.write_tx()?;
         let deleted = tx.execute("DELETE FROM extensions WHERE number = ?1", [number])?;
         tx.execute("DELETE FROM bindings WHERE aor = ?1", [number])?;
+        tx.execute("DELETE FROM extension_features WHERE number = ?1", [number])?;
         tx.execute(
             "UPDATE users SET extension = NULL WHERE extension = ?1",
             [number],

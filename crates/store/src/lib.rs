@@ -26,24 +26,37 @@
 //!
 //! Times: bindings expire at unix seconds; CDR times are unix **milliseconds** (UTC), kept as
 //! integers so range queries are exact, and rendered as RFC 3339 by [`format_unix_ms`] in
-//! exports. Not here (yet): voicemail index, backup archives.
+//! exports. The audit log ([`Store::audited`]), portal features of extensions, system
+//! settings and database snapshots for backups live here too; the backup archive format is
+//! the API's. Not here (yet): voicemail index.
 
+mod audit;
 mod bindings;
 mod cdr;
 mod config_rows;
 mod error;
+mod features;
 mod routing_rows;
 mod schema;
+mod snapshot;
+mod system;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::{Connection, TransactionBehavior};
 
+pub use audit::{AuditEntry, AuditQuery, AuditRecord, AUDIT_KEEP};
 pub use bindings::{BindingChange, StoredBinding};
 pub use cdr::{format_unix_ms, CdrQuery, CdrRecord, Disposition, UnknownDisposition, CSV_HEADER};
 pub use config_rows::{Role, UnknownRole, UserRecord};
 pub use error::StoreError;
+pub use features::{CallForward, ExtensionFeatures, FollowMeStep};
+pub use snapshot::{create_database_at_version, inspect_database, DatabaseInfo};
+
+/// The schema version this build writes (`PRAGMA user_version` after migrating); backups
+/// record it in their manifest.
+pub const SCHEMA_VERSION: usize = schema::LATEST_VERSION;
 
 /// The file name of the database inside the data directory.
 pub const DB_FILE_NAME: &str = "rotary.db";
@@ -172,11 +185,47 @@ impl Store {
     }
 
     /// Starts a write transaction that takes the write lock at once, so two writers never
-    /// deadlock upgrading read locks.
-    fn write_tx(&mut self) -> Result<rusqlite::Transaction<'_>, StoreError> {
-        Ok(self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?)
+    /// deadlock upgrading read locks. Inside [`Store::audited`] (an outer transaction is
+    /// open) it is a savepoint of that transaction instead, so the write and its audit row
+    /// commit together.
+    fn write_tx(&mut self) -> Result<WriteTx<'_>, StoreError> {
+        if self.conn.is_autocommit() {
+            Ok(WriteTx::Tx(self.conn.transaction_with_behavior(
+                TransactionBehavior::Immediate,
+            )?))
+        } else {
+            Ok(WriteTx::Savepoint(self.conn.savepoint()?))
+        }
+    }
+}
+
+/// One write: a transaction of its own, or a savepoint inside [`Store::audited`]. Dropped
+/// without [`WriteTx::commit`], it rolls back.
+enum WriteTx<'a> {
+    /// A top-level `BEGIN IMMEDIATE` transaction.
+    Tx(rusqlite::Transaction<'a>),
+    /// A savepoint of an enclosing transaction.
+    Savepoint(rusqlite::Savepoint<'a>),
+}
+
+impl WriteTx<'_> {
+    /// Commit the transaction (or release the savepoint into the enclosing transaction).
+    fn commit(self) -> Result<(), rusqlite::Error> {
+        match self {
+            WriteTx::Tx(tx) => tx.commit(),
+            WriteTx::Savepoint(sp) => sp.commit(),
+        }
+    }
+}
+
+impl std::ops::Deref for WriteTx<'_> {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        match self {
+            WriteTx::Tx(tx) => tx,
+            WriteTx::Savepoint(sp) => sp,
+        }
     }
 }
 

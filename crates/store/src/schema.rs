@@ -82,6 +82,58 @@ CREATE TABLE routing_objects (
 );
 "#,
     ),
+    // Accounts and roles (billing), the audit log, per-extension portal features, system
+    // settings. SQLite cannot change a CHECK constraint, so `users` is rebuilt.
+    M::up(
+        r#"
+CREATE TABLE users_new (
+    username      TEXT PRIMARY KEY,
+    password_hash TEXT NOT NULL,
+    role          TEXT NOT NULL CHECK (role IN ('admin', 'operator', 'billing', 'user')),
+    extension     TEXT
+);
+INSERT INTO users_new (username, password_hash, role, extension)
+    SELECT username, password_hash, role, extension FROM users;
+DROP TABLE users;
+ALTER TABLE users_new RENAME TO users;
+
+CREATE TABLE audit_log (
+    id          INTEGER PRIMARY KEY,
+    at_ms       INTEGER NOT NULL,
+    actor       TEXT NOT NULL,
+    role        TEXT NOT NULL,
+    address     TEXT NOT NULL,
+    action      TEXT NOT NULL,
+    resource    TEXT NOT NULL,
+    resource_id TEXT,
+    fields      TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX audit_log_at ON audit_log (at_ms);
+CREATE INDEX audit_log_actor ON audit_log (actor);
+CREATE INDEX audit_log_resource ON audit_log (resource, resource_id);
+
+CREATE TABLE extension_features (
+    number        TEXT PRIMARY KEY,
+    data          TEXT NOT NULL,
+    voicemail_pin TEXT
+);
+
+CREATE TABLE system_settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"#,
+    ),
+    // Routing on every call record: the call type, the DID dialled from outside, the route
+    // that decided and the PIN keyed for a PIN-protected dial rule (issue 6).
+    M::up(
+        r#"
+ALTER TABLE cdr ADD COLUMN call_type TEXT NOT NULL DEFAULT 'internal';
+ALTER TABLE cdr ADD COLUMN did TEXT;
+ALTER TABLE cdr ADD COLUMN route TEXT;
+ALTER TABLE cdr ADD COLUMN pin TEXT;
+"#,
+    ),
 ];
 
 /// The migrations in the form `rusqlite_migration` runs them.

@@ -49,6 +49,10 @@ fn cdr(start_s: i64, caller: &str, callee: &str, disposition: Disposition) -> Cd
         call_id: format!("call-{start_s}"),
         peer_call_id: None,
         recording: None,
+        call_type: "internal".into(),
+        did: None,
+        route: None,
+        pin: None,
     }
 }
 
@@ -64,7 +68,10 @@ fn user(name: &str, role: Role) -> UserRecord {
 #[test]
 fn migrations_from_empty() {
     let store = Store::open_in_memory().expect("opens");
-    assert_eq!(store.schema_version().expect("version"), 2);
+    assert_eq!(
+        store.schema_version().expect("version"),
+        schema::LATEST_VERSION as i64
+    );
     let tables: Vec<String> = store
         .conn
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
@@ -76,11 +83,14 @@ fn migrations_from_empty() {
     assert_eq!(
         tables,
         [
+            "audit_log",
             "bindings",
             "cdr",
+            "extension_features",
             "extensions",
             "routing_objects",
             "settings",
+            "system_settings",
             "users"
         ]
     );
@@ -145,7 +155,10 @@ fn reopen_keeps_data() {
             .expect("cdr");
     }
     let mut store = Store::open(tmp.path()).expect("reopens");
-    assert_eq!(store.schema_version().expect("version"), 2);
+    assert_eq!(
+        store.schema_version().expect("version"),
+        schema::LATEST_VERSION as i64
+    );
     let config = store.load_config().expect("loads");
     assert_eq!(config.settings, settings);
     assert_eq!(config.extension("101"), Some(&ext("101")));
@@ -178,7 +191,7 @@ fn newer_schema_is_refused() {
             err,
             StoreError::SchemaTooNew {
                 found: 99,
-                supported: 2
+                supported: schema::LATEST_VERSION
             }
         ),
         "{err:?}"
@@ -575,11 +588,12 @@ fn cdr_csv_export_and_quoting() {
     assert_eq!(n, 2);
     let text = String::from_utf8(out).expect("utf-8");
     let expected = concat!(
-        "start,answer,end,caller,callee,duration,billsec,disposition,trunk,call_id,recording\n",
+        "start,answer,end,caller,callee,duration,billsec,disposition,trunk,call_id,recording,",
+        "call_type,did,route,pin\n",
         "2024-05-01T12:01:40.000Z,,2024-05-01T12:02:43.000Z,\"Smith, \"\"Bob\"\"\",",
-        "\"'=HYPERLINK(\"\"x\"\")\",63,0,BUSY,'+trunk,\"line1\nline2\",\n",
+        "\"'=HYPERLINK(\"\"x\"\")\",63,0,BUSY,'+trunk,\"line1\nline2\",,internal,,,\n",
         "2024-05-01T12:00:00.250Z,2024-05-01T12:00:03.000Z,2024-05-01T12:01:03.000Z,101,102,",
-        "63,60,ANSWERED,telco,call-1714564800,recordings/2024/05/01/call.wav\n",
+        "63,60,ANSWERED,telco,call-1714564800,recordings/2024/05/01/call.wav,internal,,,\n",
     );
     assert_eq!(text, expected);
     assert_eq!(text.lines().next(), Some(CSV_HEADER));

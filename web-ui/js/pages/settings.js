@@ -26,6 +26,7 @@ const LABELS = {
   paging_range: 'Paging range',
   ivr_range: 'IVR range',
   disa_range: 'DISA range',
+  tone_zone: 'Tone zone (region)',
 };
 
 /** Form text for a setting value. */

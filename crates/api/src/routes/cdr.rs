@@ -50,6 +50,15 @@ pub(crate) struct CdrView {
     peer_call_id: Option<String>,
     /// Recording file, relative to the data directory.
     recording: Option<String>,
+    /// `internal`, `inbound` (from a trunk) or `outbound` (out through a trunk).
+    #[schema(example = "inbound")]
+    call_type: String,
+    /// The number dialled from outside (inbound calls).
+    did: Option<String>,
+    /// The inbound, direct or outbound route that decided.
+    route: Option<String>,
+    /// The PIN (its label, else its code) keyed for a PIN-protected dial rule.
+    pin: Option<String>,
 }
 
 /// Query parameters of the CDR endpoints (documentation of the query string).
@@ -105,7 +114,7 @@ pub(crate) async fn list(
 }
 
 /// Call records as CSV with the header line
-/// `start,answer,end,caller,callee,duration,billsec,disposition,trunk,call_id,recording`.
+/// `start,answer,end,caller,callee,duration,billsec,disposition,trunk,call_id,recording,call_type,did,route,pin`.
 #[utoipa::path(
     operation_id = "export_cdr_csv",
     get, path = "/api/v1/cdr.csv", tag = "cdr",
@@ -228,6 +237,10 @@ fn view(c: CdrRecord) -> CdrView {
         call_id: c.call_id,
         peer_call_id: c.peer_call_id,
         recording: c.recording,
+        call_type: c.call_type,
+        did: c.did,
+        route: c.route,
+        pin: c.pin,
     }
 }
 

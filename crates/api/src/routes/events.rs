@@ -54,6 +54,7 @@ pub(crate) async fn stream(
     query: QueryPairs,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
+    caller.require_pbx_view()?;
     let scope = caller.own_scope()?.map(str::to_owned);
     let since = query.number::<u64>("since")?;
     let ws = ws.map_err(|_| ApiError::UpgradeRequired)?;

@@ -38,6 +38,7 @@ pub(crate) async fn list(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<Vec<ExtensionView>>, ApiError> {
+    caller.require_pbx_view()?;
     let config = state.backend.config();
     let scope = caller.own_scope()?;
     let views = config

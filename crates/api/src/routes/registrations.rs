@@ -35,6 +35,7 @@ pub(crate) async fn list(
     caller: Caller,
     query: QueryPairs,
 ) -> Result<Json<Vec<RegistrationView>>, ApiError> {
+    caller.require_pbx_view()?;
     let wanted = query.get("extension");
     if let Some(ext) = wanted {
         caller.require_extension(ext)?;

@@ -46,6 +46,22 @@ pub(crate) trait Resource: Send + Sync + 'static {
     fn key(item: &Self::Item) -> &str;
     /// Carry write-only values of `old` into a replacement that leaves them out.
     fn keep_secrets(_old: &Self::Item, _new: &mut Self::Item) {}
+    /// Add live, read-only fields to an entry or a list of entries as served.
+    fn annotate(_backend: &dyn crate::Backend, _value: &mut Value) {}
+    /// Names of the read-only fields [`Resource::annotate`] adds; a write that sends them
+    /// back (a GET, edited, PUT again) has them ignored.
+    const READ_ONLY: &'static [&'static str] = &[];
+}
+
+/// The body of a create or replace as the entry type, without the read-only fields.
+fn item_from<R: Resource>(mut body: Value) -> Result<R::Item, ApiError> {
+    if let Some(obj) = body.as_object_mut() {
+        for field in R::READ_ONLY {
+            obj.remove(*field);
+        }
+    }
+    let bytes = serde_json::to_vec(&body).map_err(ApiError::internal)?;
+    crate::error::parse_json(&bytes)
 }
 
 /// Declares a [`Resource`] over one `RoutingConfig` list.
@@ -89,6 +105,11 @@ impl Resource for Trunks {
     }
     fn keep_secrets(old: &Trunk, new: &mut Trunk) {
         keep_trunk_password(old, new);
+    }
+    const READ_ONLY: &'static [&'static str] = &["status"];
+    /// Each trunk carries its live `status` (see `GET /api/v1/trunks/{id}/status`).
+    fn annotate(backend: &dyn crate::Backend, value: &mut Value) {
+        super::trunk_status::annotate(backend, value);
     }
 }
 
@@ -283,7 +304,9 @@ pub(crate) async fn list<R: Resource>(
     caller: Caller,
 ) -> Result<Json<Value>, ApiError> {
     caller.require_staff()?;
-    Ok(Json(to_json(R::list(&state.backend.config().routing))?))
+    let mut value = to_json(R::list(&state.backend.config().routing))?;
+    R::annotate(&*state.backend, &mut value);
+    Ok(Json(value))
 }
 
 /// One entry by key.
@@ -298,16 +321,19 @@ pub(crate) async fn show<R: Resource>(
         .iter()
         .find(|i| R::key(i) == key)
         .ok_or_else(|| not_found::<R>(&key))?;
-    Ok(Json(to_json(item)?))
+    let mut value = to_json(item)?;
+    R::annotate(&*state.backend, &mut value);
+    Ok(Json(value))
 }
 
 /// Append an entry.
 pub(crate) async fn create<R: Resource>(
     State(state): State<AppState>,
     caller: Caller,
-    ApiJson(item): ApiJson<R::Item>,
+    ApiJson(body): ApiJson<Value>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     caller.require_admin()?;
+    let item = item_from::<R>(body)?;
     let key = R::key(&item).to_owned();
     let log_key = key.clone();
     let view = state
@@ -336,9 +362,10 @@ pub(crate) async fn replace<R: Resource>(
     State(state): State<AppState>,
     caller: Caller,
     Path(key): Path<String>,
-    ApiJson(mut item): ApiJson<R::Item>,
+    ApiJson(body): ApiJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require_admin()?;
+    let mut item = item_from::<R>(body)?;
     if R::key(&item) != key {
         return Err(ApiError::bad_field(
             R::KEY_FIELD,

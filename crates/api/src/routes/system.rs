@@ -116,10 +116,31 @@ pub(crate) async fn login(
     PeerIp(ip): PeerIp,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
-    let caller = state
+    let checked = state
         .auth
         .check_password(&state, ip, &req.username, &req.password)
-        .await?;
+        .await;
+    let entry = match &checked {
+        Ok(c) => Some(crate::audit::login_entry(
+            &c.username,
+            Some(c.role.as_str()),
+            ip,
+            true,
+        )),
+        Err(ApiError::Unauthorized { .. }) => {
+            Some(crate::audit::login_entry(&req.username, None, ip, false))
+        }
+        Err(_) => None, // locked out: not another row per attempt
+    };
+    if let Some(entry) = entry {
+        let written = state
+            .with_store_unaudited(move |store, _| Ok(store.insert_audit(&entry)?))
+            .await;
+        if let Err(e) = written {
+            tracing::warn!(error = %e, "cannot write the login to the audit log");
+        }
+    }
+    let caller = checked?;
     state.metrics.record_login();
     tracing::info!(user = %caller.username, role = %caller.role, %ip, "API login");
     let token = state.auth.create_session(&caller.username);

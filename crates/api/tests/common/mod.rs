@@ -22,6 +22,7 @@ use tower::ServiceExt;
 pub const ADMIN_PW: &str = "admin-Pass-1";
 pub const OPERATOR_PW: &str = "oper-Pass-2";
 pub const USER_PW: &str = "user-Pass-3";
+pub const BILLING_PW: &str = "bill-Pass-4";
 /// The SIP secret of extension 101 in a fresh harness.
 pub const ALICE_SECRET: &str = "Alice-Secret-77";
 
@@ -32,6 +33,7 @@ pub struct FakeBackend {
     pub registrations: Mutex<Vec<RegistrationView>>,
     pub ready: AtomicBool,
     pub events: Arc<EventBus>,
+    pub data_dir: Option<std::path::PathBuf>,
 }
 
 impl Backend for FakeBackend {
@@ -54,6 +56,9 @@ impl Backend for FakeBackend {
     fn events(&self) -> Arc<EventBus> {
         Arc::clone(&self.events)
     }
+    fn data_dir(&self) -> Option<std::path::PathBuf> {
+        self.data_dir.clone()
+    }
 }
 
 /// The `Authorization` value for HTTP Basic.
@@ -75,6 +80,8 @@ pub const ADMIN: Auth = Auth::Basic("admin", ADMIN_PW);
 pub const OPERATOR: Auth = Auth::Basic("oper", OPERATOR_PW);
 /// Role `user`, owner of extension 101.
 pub const USER101: Auth = Auth::Basic("alice", USER_PW);
+/// Role `billing`.
+pub const BILLING: Auth = Auth::Basic("bill", BILLING_PW);
 
 /// One answer, with the body as text and (when it parses) as JSON.
 #[derive(Debug)]
@@ -91,6 +98,8 @@ pub struct Harness {
     pub store: Arc<Mutex<Store>>,
     /// Every response body seen, to check that no secret ever leaks.
     pub transcript: Mutex<String>,
+    /// The data directory of a harness made by [`Harness::with_files`].
+    pub tmp: Option<tempfile::TempDir>,
 }
 
 impl Harness {
@@ -102,11 +111,26 @@ impl Harness {
 
     /// Like [`Harness::new`], with a given event bus (e.g. a small history).
     pub fn with_bus(bus: EventBus) -> Harness {
-        let mut store = Store::open_in_memory().unwrap();
+        Harness::build(bus, None)
+    }
+
+    /// Like [`Harness::new`], with the store in a file of a temporary data directory that
+    /// the backend reports (backups, TLS files).
+    pub fn with_files() -> Harness {
+        let tmp = tempfile::tempdir().unwrap();
+        Harness::build(EventBus::new(), Some(tmp))
+    }
+
+    fn build(bus: EventBus, tmp: Option<tempfile::TempDir>) -> Harness {
+        let mut store = match &tmp {
+            Some(t) => Store::open(t.path()).unwrap(),
+            None => Store::open_in_memory().unwrap(),
+        };
         for (name, pw, role, ext) in [
             ("admin", ADMIN_PW, Role::Admin, None),
             ("oper", OPERATOR_PW, Role::Operator, None),
             ("alice", USER_PW, Role::User, Some("101".to_owned())),
+            ("bill", BILLING_PW, Role::Billing, None),
         ] {
             store
                 .upsert_user(&UserRecord {
@@ -132,6 +156,7 @@ impl Harness {
             registrations: Mutex::new(Vec::new()),
             ready: AtomicBool::new(true),
             events: Arc::new(bus),
+            data_dir: tmp.as_ref().map(|t| t.path().to_owned()),
         });
         let store = Arc::new(Mutex::new(store));
         let state = AppState::new(Arc::clone(&store), Arc::clone(&backend) as Arc<dyn Backend>);
@@ -140,7 +165,13 @@ impl Harness {
             backend,
             store,
             transcript: Mutex::new(String::new()),
+            tmp,
         }
+    }
+
+    /// The data directory of a [`Harness::with_files`] harness.
+    pub fn dir(&self) -> &std::path::Path {
+        self.tmp.as_ref().expect("harness without files").path()
     }
 
     /// Send one request through a fresh router (as a server would per connection).

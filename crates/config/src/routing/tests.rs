@@ -195,6 +195,30 @@ fn return_to_ivr_only_inside_ivrs() {
 }
 
 #[test]
+fn trunk_contact_user_and_max_retries_are_checked() {
+    let r: RoutingConfig = serde_json::from_str(
+        r#"{"trunks": [
+            {"id": "a", "mode": {"kind": "register", "host": "h.example", "username": "u1",
+             "password": "pw-123456", "contact_user": "line@1", "max_retries": 0}},
+            {"id": "b", "mode": {"kind": "register", "host": "h.example", "username": "u2",
+             "password": "pw-123456", "contact_user": "line2", "max_retries": 5}}
+        ]}"#,
+    )
+    .unwrap();
+    let issues = validate_routing(&r, &config());
+    assert_eq!(
+        fields(&issues),
+        ["trunks[0].mode.contact_user", "trunks[0].mode.max_retries"],
+        "{issues:#?}"
+    );
+    let TrunkMode::Register(b) = &r.trunks[1].mode else {
+        panic!("register trunk")
+    };
+    assert_eq!(b.contact_user(), "line2");
+    assert_eq!(b.auth_user(), "u2");
+}
+
+#[test]
 fn trunk_credentials_are_checked() {
     let r: RoutingConfig = serde_json::from_str(
         r#"{"trunks": [

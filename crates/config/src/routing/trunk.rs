@@ -103,9 +103,33 @@ pub struct RegisterTrunk {
     /// Registration expiry we ask for, in seconds.
     #[serde(default = "default_expiry")]
     pub expiry: u32,
-    /// Seconds to wait before registering again after a failure (DUC "Retry Interval").
+    /// Seconds to wait before registering again after a failure (DUC "Retry Interval");
+    /// further failures double the wait, up to 30 minutes.
     #[serde(default = "default_retry")]
     pub retry_interval: u32,
+    /// User part of the Contact we register (DUC "Contact"); the provider sends calls to
+    /// it, and an INVITE whose Request-URI carries it is recognised as this trunk's.
+    /// `None` means `username`.
+    #[serde(default)]
+    pub contact_user: Option<String>,
+    /// Consecutive failed attempts after which registration stops until the trunk is saved
+    /// again (DUC "Max Retry"); `None` retries for ever.
+    #[serde(default)]
+    pub max_retries: Option<u32>,
+}
+
+impl RegisterTrunk {
+    /// The Contact user part: `contact_user`, else `username`.
+    #[must_use]
+    pub fn contact_user(&self) -> &str {
+        self.contact_user.as_deref().unwrap_or(&self.username)
+    }
+
+    /// The digest username: `auth_user`, else `username`.
+    #[must_use]
+    pub fn auth_user(&self) -> &str {
+        self.auth_user.as_deref().unwrap_or(&self.username)
+    }
 }
 
 /// Settings of an IP-authenticated trunk.

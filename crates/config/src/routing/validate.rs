@@ -127,6 +127,15 @@ impl Checker<'_> {
                     if let Some(user) = &reg.from_user {
                         self.sip_user(format!("{at}.mode.from_user"), user);
                     }
+                    if let Some(user) = &reg.contact_user {
+                        self.sip_user(format!("{at}.mode.contact_user"), user);
+                    }
+                    if reg.max_retries == Some(0) {
+                        self.push(
+                            format!("{at}.mode.max_retries"),
+                            "must be at least 1 (omit it to retry for ever)",
+                        );
+                    }
                     if reg.password.expose().is_empty() {
                         self.push(format!("{at}.mode.password"), "is required");
                     }

@@ -33,6 +33,7 @@ pub(crate) fn start(
         caller: &ctx.caller.extension,
         callee: &dialled,
         wall: ctx.wall_unix_ms,
+        route: &ctx.route,
     };
 
     // RFC 3261 §8.2.2.3: option tags we do not know.
@@ -70,36 +71,23 @@ pub(crate) fn start(
         attempt.reply(400, &[]);
         return None;
     };
-    let Target::Extension(callee) = ctx.target else {
-        attempt.reject(404, Cause::NotFound);
-        return None;
-    };
     let settings: CallSettings = ctx.settings;
+    // Refusals first: routing decided before any capacity is used.
+    match &ctx.target {
+        Target::Unknown => {
+            attempt.reject(404, Cause::NotFound);
+            return None;
+        }
+        Target::Refuse(r) => {
+            attempt.reject(r.status, Cause::Routing(r.code));
+            return None;
+        }
+        _ => {}
+    }
     if attempt.cx.sh.active >= settings.max_concurrent_calls as usize {
         attempt.reject(503, Cause::Congestion);
         return None;
     }
-    if callee.contacts.is_empty() {
-        attempt.reject(480, Cause::Unavailable);
-        return None;
-    }
-    let busy = attempt
-        .cx
-        .sh
-        .busy
-        .get(&callee.number)
-        .is_some_and(|n| *n > 0);
-    if busy && !settings.call_waiting {
-        attempt.reject(486, Cause::Busy);
-        return None;
-    }
-    let allowed: Vec<&'static str> = ctx
-        .caller
-        .codecs
-        .iter()
-        .filter(|c| callee.codecs.contains(c))
-        .map(|c| c.name())
-        .collect();
     // No SDP is a delayed offer: the callee's 2xx will carry the offer.
     let caller_allowed: Vec<&'static str> = ctx.caller.codecs.iter().map(|c| c.name()).collect();
     let offer = match msg::sdp_body(&req.headers, &req.body) {
@@ -116,19 +104,72 @@ pub(crate) fn start(
             }
         },
     };
-    // What the callee's phones are offered: pass-through codecs, then transcoded ones.
-    let b_offer = match offer
-        .as_ref()
-        .map(|o| media::callee_offer(o, &callee.codecs))
-    {
-        None => None,
-        Some(Ok(o)) => Some(o),
-        Some(Err(cause)) => {
-            attempt.reject(488, cause);
-            return None;
+    let (callee_number, allowed, callee_dtmf, record_callee) = match &ctx.target {
+        Target::Extension(callee) => {
+            if callee.contacts.is_empty() {
+                attempt.reject(480, Cause::Unavailable);
+                return None;
+            }
+            let busy = attempt
+                .cx
+                .sh
+                .busy
+                .get(&callee.number)
+                .is_some_and(|n| *n > 0);
+            if busy && !settings.call_waiting {
+                attempt.reject(486, Cause::Busy);
+                return None;
+            }
+            // What the callee's phones are offered: pass-through codecs, then transcoded ones.
+            if let Some(Err(cause)) = offer
+                .as_ref()
+                .map(|o| media::callee_offer(o, &callee.codecs))
+            {
+                attempt.reject(488, cause);
+                return None;
+            }
+            let allowed: Vec<&'static str> = ctx
+                .caller
+                .codecs
+                .iter()
+                .filter(|c| callee.codecs.contains(c))
+                .map(|c| c.name())
+                .collect();
+            (
+                callee.number.clone(),
+                allowed,
+                callee.dtmf_mode,
+                callee.record_calls,
+            )
         }
+        Target::Trunks(plan) => {
+            if plan.attempts.is_empty() {
+                attempt.reject(503, Cause::TrunksFailed);
+                return None;
+            }
+            let dtmf = plan.attempts[0].dtmf_mode;
+            (dialled.clone(), caller_allowed.clone(), dtmf, false)
+        }
+        Target::Group(plan) => (
+            plan.department.number.to_string(),
+            caller_allowed.clone(),
+            rotary_config::DtmfMode::Auto,
+            false,
+        ),
+        Target::Ivr(plan) => {
+            if offer.is_none() {
+                attempt.reject(488, Cause::InvalidSdp);
+                return None;
+            }
+            (
+                plan.ivr.number.to_string(),
+                caller_allowed.clone(),
+                rotary_config::DtmfMode::Auto,
+                false,
+            )
+        }
+        Target::Unknown | Target::Refuse(_) => return None,
     };
-
     let sent_by = local_addr(cx.sh, flow).to_string();
     let a_dialog = Dialog {
         call_id: call_id.clone(),
@@ -142,7 +183,7 @@ pub(crate) fn start(
         // RFC 3261 §12.1.1: the UAS route set is the Record-Route list in order.
         route_set: record_routes(&req.headers),
         flow,
-        contact: contact_value(&callee.number, &sent_by, flow.transport),
+        contact: contact_value(&callee_number, &sent_by, flow.transport),
         sent_by,
     };
     cx.sh.next_key += 1;
@@ -158,7 +199,7 @@ pub(crate) fn start(
         phase: Phase::Allocating,
         caller: ctx.caller.extension.clone(),
         caller_name: ctx.caller.name.clone(),
-        callee: callee.number.clone(),
+        callee: callee_number,
         settings,
         allowed,
         start: cx.now,
@@ -168,16 +209,14 @@ pub(crate) fn start(
         a_invite: req,
         a_invite_tx: tx,
         a_offer: offer,
-        b_offer,
         caller_codecs: ctx.caller.codecs.clone(),
-        dtmf_modes: [ctx.caller.dtmf_mode, callee.dtmf_mode],
-        record_always: ctx.caller.record_calls || callee.record_calls,
+        dtmf_modes: [ctx.caller.dtmf_mode, callee_dtmf],
+        record_always: ctx.caller.record_calls || record_callee,
         recording: None,
         recordings: Vec::new(),
         keys: Default::default(),
         plan: None,
         b: None,
-        targets: callee.contacts,
         forks: Vec::new(),
         winner: None,
         early_fork: None,
@@ -194,12 +233,22 @@ pub(crate) fn start(
         server_txs: Vec::new(),
         dialog_keys: Vec::new(),
         cdr_written: false,
+        caller_external: ctx.caller.external,
+        route: ctx.route,
+        pin: None,
+        pending: Some(ctx.target),
+        dial: Default::default(),
+        round_start: 0,
+        app: None,
+        trunk_slot: None,
+        time_limit: None,
     };
     call.track_server(cx.sh, tx);
     let local_tag = call.a.dialog.local_tag.clone();
     call.track_dialog(cx.sh, &call_id, &local_tag, DialogRef::A);
     cx.sh.active += 1;
-    for number in [&call.caller, &call.callee] {
+    let skip = usize::from(call.caller_external);
+    for number in [&call.caller, &call.callee].into_iter().skip(skip) {
         *cx.sh.busy.entry(number.clone()).or_insert(0) += 1;
     }
     // Also bounds the wait for media ports, should the shell never answer.
@@ -220,6 +269,7 @@ struct Attempt<'a, 'b> {
     caller: &'a str,
     callee: &'a str,
     wall: i64,
+    route: &'a super::RouteInfo,
 }
 
 impl Attempt<'_, '_> {
@@ -257,15 +307,18 @@ impl Attempt<'_, '_> {
             kind: CallEventKind::HungUp { cause },
         }));
         let call_id = self.req.headers.call_id().unwrap_or("").to_string();
-        sh.actions.push_back(CallAction::Cdr(CdrRecord::build(
-            key,
-            (self.cx.now, self.wall),
-            None,
-            self.cx.now,
-            (self.caller.to_string(), self.callee.to_string()),
-            cause,
-            status,
-            (call_id, None),
+        sh.actions.push_back(CallAction::Cdr(Box::new(
+            CdrRecord::build(
+                key,
+                (self.cx.now, self.wall),
+                None,
+                self.cx.now,
+                (self.caller.to_string(), self.callee.to_string()),
+                cause,
+                status,
+                (call_id, None),
+            )
+            .with_route(self.route, None),
         )));
     }
 }

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use super::CallKey;
+use super::{CallKey, CallType, RouteInfo};
 
 /// How a call attempt ended, as CDR consumers (Asterisk-style billing) expect it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -75,6 +75,15 @@ pub enum Cause {
     BadExtension,
     /// The engine hung the call up (shutdown, administrator).
     Hangup,
+    /// Routing turned the call away or ended it; the code is the dialplan's
+    /// (`route.no_match`, `route.blacklisted`, `ivr.hangup`, ...).
+    Routing(&'static str),
+    /// The dial rule's call time limit ran out.
+    TimeLimit,
+    /// Every trunk of the route failed, was full or did not answer in time.
+    TrunksFailed,
+    /// The caller did not key a valid PIN.
+    PinInvalid,
 }
 
 impl Cause {
@@ -98,6 +107,10 @@ impl Cause {
             Cause::LegFailure => "leg_failure",
             Cause::BadExtension => "bad_extension",
             Cause::Hangup => "hangup",
+            Cause::Routing(code) => code,
+            Cause::TimeLimit => "time_limit",
+            Cause::TrunksFailed => "trunk.all_failed",
+            Cause::PinInvalid => "pin.invalid",
         }
     }
 
@@ -149,12 +162,32 @@ pub struct CdrRecord {
     pub b_call_id: Option<String>,
     /// The call's recording, relative to the data directory.
     pub recording: Option<String>,
+    /// Internal, inbound or outbound.
+    pub call_type: CallType,
+    /// The trunk the call came in on or went out through.
+    pub trunk: Option<String>,
+    /// The number dialled from outside (inbound calls).
+    pub did: Option<String>,
+    /// The route that decided.
+    pub route: Option<String>,
+    /// The PIN (its label, else its code) keyed for a PIN-protected route.
+    pub pin: Option<String>,
 }
 
 impl CdrRecord {
     /// The record with the call's (first) recording file attached.
     pub(crate) fn with_recording(mut self, file: Option<String>) -> CdrRecord {
         self.recording = file;
+        self
+    }
+
+    /// The record with what routing decided and the PIN keyed.
+    pub(crate) fn with_route(mut self, route: &RouteInfo, pin: Option<String>) -> CdrRecord {
+        self.call_type = route.kind;
+        self.trunk = route.trunk.clone();
+        self.did = route.did.clone();
+        self.route = route.route.clone();
+        self.pin = pin;
         self
     }
 
@@ -196,6 +229,11 @@ impl CdrRecord {
             call_id: call_ids.0,
             b_call_id: call_ids.1,
             recording: None,
+            call_type: CallType::Internal,
+            trunk: None,
+            did: None,
+            route: None,
+            pin: None,
         }
     }
 }

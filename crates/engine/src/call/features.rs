@@ -173,7 +173,7 @@ fn civil_date(unix_ms: i64) -> (i64, u32, u32) {
 
 /// The key and duration of an `application/dtmf-relay` INFO body (`Signal=5`,
 /// `Duration=160` in ms), or of `application/dtmf` (the bare key).
-fn dtmf_relay(req: &Request) -> Option<(char, Duration)> {
+pub(crate) fn dtmf_relay(req: &Request) -> Option<(char, Duration)> {
     if req.method != Method::Info {
         return None;
     }

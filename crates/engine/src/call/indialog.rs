@@ -53,6 +53,7 @@ pub(crate) fn request(
     match req.method {
         Method::Bye => bye(cx, call, side, tx, &req),
         Method::Invite | Method::Update => offer(cx, call, side, tx, req),
+        Method::Info if call.phase == Phase::Local => super::app::info(cx, call, tx, &req),
         Method::Info | Method::Message | Method::Notify if call.phase == Phase::Answered => {
             if !super::features::info(cx, call, side, tx, &req) {
                 forward(cx, call, side, tx, req, Forwarded::default());
@@ -189,6 +190,7 @@ pub(crate) fn relay_failed(cx: &mut Cx<'_>, call: &mut Call, tx: TxHandle) {
 pub(crate) fn hangup_both(cx: &mut Cx<'_>, call: &mut Call, cause: Cause) {
     match call.phase {
         Phase::Answered => {}
+        Phase::Local => cancel_forks(cx, call),
         Phase::Allocating | Phase::Ringing => return super::invite::fail(cx, call, 480, cause),
         Phase::Ended => return,
     }
@@ -215,6 +217,11 @@ fn bye(cx: &mut Cx<'_>, call: &mut Call, side: Side, tx: TxHandle, req: &Request
         Phase::Answered => {
             abort_relays(cx, call);
             bye_leg(cx, call, side.other());
+            call.finish(cx, Cause::NormalClearing, 200);
+        }
+        Phase::Local => {
+            // The caller left an IVR, a PIN prompt or a transfer that still rings.
+            cancel_forks(cx, call);
             call.finish(cx, Cause::NormalClearing, 200);
         }
         Phase::Allocating | Phase::Ringing => super::invite::fail(cx, call, 487, Cause::Cancelled),
@@ -532,6 +539,13 @@ fn abort_relays(cx: &mut Cx<'_>, call: &mut Call) {
     for relay in std::mem::take(&mut call.relays) {
         let resp = response_for(cx, call, relay.from, &relay.request, 487);
         let _ = cx.txl.respond(cx.now, relay.server_tx, resp);
+    }
+}
+
+/// CANCEL every fork still ringing (a caller pbxd answered itself hangs up).
+fn cancel_forks(cx: &mut Cx<'_>, call: &mut Call) {
+    for i in 0..call.forks.len() {
+        super::invite::cancel_fork(cx, call, i, None);
     }
 }
 

@@ -11,82 +11,25 @@ use rotary_sip::{Flow, FlowTransport, Method, Request, Response};
 
 use super::cdr::Cause;
 use super::indialog::send_bye;
-use super::leg::{with_tag, Dialog};
+use super::leg::Dialog;
 use super::media;
 use super::msg;
-use super::state::{Call, CallTimer, ClientRole, DialogRef, Fork, LegState, Phase};
+use super::state::{Call, CallTimer, ClientRole, DialogRef, LegState, Phase};
 use super::timers::{arm_session, await_ack};
 use super::types::MediaPlan;
 use super::{CallAction, CallEventKind, Cx, Shared, Side, CALL_ALLOW};
 use rotary_sdp::SessionDescription;
 
-/// Ports are ready: send the anchored offer to every callee contact and start ringing.
+/// Ports are ready: dial the call's target (anchored offers to the callee's contacts,
+/// the trunks, a ring group, or an application that answers the caller itself).
 pub(crate) fn media_allocated(cx: &mut Cx<'_>, call: &mut Call, a: SocketAddr, b: SocketAddr) {
     if call.phase != Phase::Allocating {
         return;
     }
     call.relay = Some((a, b));
     call.phase = Phase::Ringing;
-    // Without an offer from the caller (delayed offer) the forks carry none either.
-    let offer = call
-        .b_offer
-        .as_ref()
-        .map(|o| media::anchored(o, b, &mut call.origins[1]));
-    let max_forwards = call
-        .a_invite
-        .max_forwards()
-        .map_or(70, |m| m.saturating_sub(1).min(70));
-    for (i, target) in call.targets.clone().into_iter().enumerate() {
-        let sent_by = local_addr(cx.sh, target.flow).to_string();
-        let tag = msg::random_hex(&mut cx.sh.rng, 16);
-        let call_id = msg::random_hex(&mut cx.sh.rng, 16);
-        let from = format!(
-            "{} <sip:{}@{}>",
-            msg::quoted(&call.caller_name),
-            call.caller,
-            sent_by
-        );
-        let mut dialog = Dialog {
-            call_id: call_id.clone(),
-            local_tag: tag.clone(),
-            remote_tag: None,
-            local: with_tag(&from, &tag),
-            remote: format!("<sip:{}@{}>", call.callee, sent_by),
-            local_seq: 0,
-            remote_seq: None,
-            remote_target: target.uri.clone(),
-            route_set: Vec::new(),
-            flow: target.flow,
-            contact: contact_value(&call.caller, &sent_by, target.flow.transport),
-            sent_by,
-        };
-        let mut invite = dialog.request(Method::Invite, &mut cx.sh.rng, &cx.sh.config.user_agent);
-        invite.headers.set("Max-Forwards", max_forwards.to_string());
-        invite.headers.push("Allow", CALL_ALLOW);
-        if let Some(offer) = &offer {
-            invite.body = msg::set_sdp(&mut invite.headers, offer);
-        }
-        let tx = cx
-            .txl
-            .send_request(cx.now, target.flow, invite.clone())
-            .ok();
-        if let Some(tx) = tx {
-            call.track_client(cx.sh, tx, ClientRole::Fork(i));
-        }
-        call.track_dialog(cx.sh, &call_id, &tag, DialogRef::Fork(i));
-        let failed = tx.is_none().then_some(503);
-        call.forks.push(Fork {
-            dialog,
-            invite,
-            provisional: false,
-            final_status: failed,
-            cancel_wanted: false,
-            cancel_sent: false,
-        });
-    }
-    let at = cx.now + call.settings.ring_time;
-    call.set_deadline(cx.sh, CallTimer::Ring, at);
-    settle_forks(cx, call);
+    let target = call.pending.take().unwrap_or(super::Target::Unknown);
+    super::dial::start(cx, call, target);
 }
 
 /// No ports: 503 to the caller.
@@ -102,10 +45,18 @@ pub(crate) fn fork_response(cx: &mut Cx<'_>, call: &mut Call, i: usize, resp: Re
         return;
     };
     let status = resp.status;
+    let pending = fork.final_status.is_none();
+    super::dial::on_response(cx, call, i);
+    if matches!(status, 401 | 407) && pending && super::dial::authenticate(cx, call, i, &resp) {
+        return;
+    }
     if status >= 300 {
         fork_failed(cx, call, i, status);
         return;
     }
+    let Some(fork) = call.forks.get_mut(i) else {
+        return;
+    };
     fork.provisional = true;
     if fork.dialog.remote_tag.is_none() {
         if let Some(tag) = msg::to_tag(&resp.headers) {
@@ -135,6 +86,7 @@ pub(crate) fn fork_failed(cx: &mut Cx<'_>, call: &mut Call, i: usize, status: u1
         return;
     }
     fork.final_status = Some(status);
+    super::dial::fork_done(cx, call, i);
     settle_forks(cx, call);
 }
 
@@ -172,15 +124,23 @@ pub(crate) fn cancel(
     }
 }
 
-/// Nobody answered within the ring time: CANCEL the forks, 480 to the caller.
+/// Nobody answered within the ring time: CANCEL the forks, 480 to the caller (or BYE
+/// to a caller pbxd answered itself).
 pub(crate) fn ring_timeout(cx: &mut Cx<'_>, call: &mut Call) {
-    if matches!(call.phase, Phase::Allocating | Phase::Ringing) {
-        fail(cx, call, 480, Cause::NoAnswer);
+    match call.phase {
+        Phase::Allocating | Phase::Ringing => fail(cx, call, 480, Cause::NoAnswer),
+        Phase::Local if call.app.is_none() => {
+            super::indialog::hangup_both(cx, call, Cause::NoAnswer)
+        }
+        _ => {}
     }
 }
 
 /// End an unanswered call: CANCEL pending forks, `status` to the caller, CDR.
 pub(crate) fn fail(cx: &mut Cx<'_>, call: &mut Call, status: u16, cause: Cause) {
+    if call.phase == Phase::Local {
+        return super::indialog::hangup_both(cx, call, cause);
+    }
     for i in 0..call.forks.len() {
         cancel_fork(cx, call, i, None);
     }
@@ -268,7 +228,7 @@ pub(crate) fn server_tx_failed(cx: &mut Cx<'_>, call: &mut Call, tx: TxHandle) {
             }
             call.finish(cx, Cause::LegFailure, 500);
         }
-        Phase::Answered => super::indialog::hangup_both(cx, call, Cause::LegFailure),
+        Phase::Answered | Phase::Local => super::indialog::hangup_both(cx, call, Cause::LegFailure),
         Phase::Ended => {}
     }
 }
@@ -403,7 +363,8 @@ fn fork_2xx(cx: &mut Cx<'_>, call: &mut Call, i: usize, resp: &Response) {
     let first = fork.final_status.is_none();
     fork.final_status = Some(resp.status);
     confirm_dialog(&mut fork.dialog, resp);
-    let wanted = first && phase == Phase::Ringing && !fork.cancel_wanted;
+    let wanted = first && matches!(phase, Phase::Ringing | Phase::Local) && !fork.cancel_wanted;
+    let local = phase == Phase::Local;
     let body = msg::sdp_body(&resp.headers, &resp.body);
     let sdp = match (wanted, body) {
         (true, Some(b)) if delayed => media::filter(b, &allowed).ok(),
@@ -414,7 +375,7 @@ fn fork_2xx(cx: &mut Cx<'_>, call: &mut Call, i: usize, resp: &Response) {
         // Late, unwanted or unusable: ACK and end that dialog at once.
         let ack = fork.dialog.ack(seq, &mut cx.sh.rng);
         cx.txl.send_stateless_request(fork.dialog.flow, &ack);
-        if first {
+        if first || fork.cancel_wanted {
             let mut dialog = fork.dialog.clone();
             send_bye(cx, call, &mut dialog);
         }
@@ -424,12 +385,48 @@ fn fork_2xx(cx: &mut Cx<'_>, call: &mut Call, i: usize, resp: &Response) {
         }
         return;
     };
+    let (fork_dtmf, fork_codecs) = (fork.dtmf, fork.codecs.clone());
     let mut leg = LegState::new(fork.dialog.clone());
-    if !delayed {
+    if !delayed || local {
         let ack = fork.dialog.ack(seq, &mut cx.sh.rng);
         cx.txl.send_stateless_request(fork.dialog.flow, &ack);
         leg.last_ack = Some(ack);
         leg.sdp_sent = Some(fork.invite.body.clone());
+    }
+    call.dtmf_modes[1] = fork_dtmf;
+    call.allowed = call
+        .caller_codecs
+        .iter()
+        .filter(|c| fork_codecs.contains(c))
+        .map(|c| c.name())
+        .collect();
+    if local {
+        // pbxd answered the caller itself: only the callee's leg is new.
+        let b_media = media::peer_media(&sdp);
+        leg.remote_media = b_media.remote;
+        leg.held = b_media.held;
+        call.b = Some(leg);
+        call.winner = Some(i);
+        call.phase = Phase::Answered;
+        call.cancel_deadline(cx.sh, CallTimer::Ring);
+        super::dial::answered(cx, call, i);
+        let b = media::leg_media(&sdp, fork_dtmf);
+        super::app::connected(
+            cx,
+            call,
+            b,
+            b_media.remote.unwrap_or_else(media::unknown_addr),
+        );
+        for j in 0..call.forks.len() {
+            if j != i {
+                let reason = "SIP;cause=200;text=\"Call completed elsewhere\"";
+                cancel_fork(cx, call, j, Some(reason));
+            }
+        }
+        call.event(cx.sh, CallEventKind::Answered);
+        super::features::answered(cx, call);
+        arm_limit(cx, call);
+        return;
     }
     let b_media = media::peer_media(&sdp);
     let a_sdp = match (call.a.sdp_sent.clone(), call.plan) {
@@ -450,6 +447,8 @@ fn fork_2xx(cx: &mut Cx<'_>, call: &mut Call, i: usize, resp: &Response) {
     call.phase = Phase::Answered;
     call.answered_at = Some(cx.now);
     call.cancel_deadline(cx.sh, CallTimer::Ring);
+    super::dial::answered(cx, call, i);
+    arm_limit(cx, call);
     for j in 0..call.forks.len() {
         if j != i {
             let reason = "SIP;cause=200;text=\"Call completed elsewhere\"";
@@ -480,18 +479,23 @@ fn fork_2xx(cx: &mut Cx<'_>, call: &mut Call, i: usize, resp: &Response) {
     arm_session(cx, call);
 }
 
-/// Once every fork has a final answer while ringing, give the caller the best one.
+/// Once every fork of the round has a final answer, go on dialling or give the caller
+/// the best failure.
 fn settle_forks(cx: &mut Cx<'_>, call: &mut Call) {
-    if call.phase != Phase::Ringing || call.forks.iter().any(Fork::is_pending) {
-        return;
+    super::dial::settle(cx, call);
+}
+
+/// Arm the dial rule's call time limit once answered.
+fn arm_limit(cx: &mut Cx<'_>, call: &mut Call) {
+    if let Some(limit) = call.time_limit {
+        let at = cx.now + limit;
+        call.set_deadline(cx.sh, CallTimer::Limit, at);
     }
-    let (status, cause) = best_failure(call.forks.iter().filter_map(|f| f.final_status));
-    fail(cx, call, status, cause);
 }
 
 /// RFC 3261 §16.7-like choice: a 6xx wins, then busy, then the lowest class;
 /// timeouts and terminated forks count as 480.
-fn best_failure(statuses: impl Iterator<Item = u16>) -> (u16, Cause) {
+pub(crate) fn best_failure(statuses: impl Iterator<Item = u16>) -> (u16, Cause) {
     let all: Vec<u16> = statuses.collect();
     if let Some(&s) = all.iter().find(|s| (600..700).contains(*s)) {
         return (
@@ -535,7 +539,12 @@ fn confirm_dialog(d: &mut Dialog, resp: &Response) {
 }
 
 /// Send `status` to the caller's INVITE, with our To-tag, Contact and SDP; returns it.
-fn reply_a(cx: &mut Cx<'_>, call: &mut Call, status: u16, sdp: Option<Vec<u8>>) -> Response {
+pub(crate) fn reply_a(
+    cx: &mut Cx<'_>,
+    call: &mut Call,
+    status: u16,
+    sdp: Option<Vec<u8>>,
+) -> Response {
     let ua = cx.sh.config.user_agent.clone();
     let mut resp = msg::response(&call.a_invite, status, &call.a.dialog.local_tag, &ua);
     if (101..300).contains(&status) {

@@ -1,6 +1,8 @@
-//! The sans-IO B2BUA call core: every call between two extensions, each as two
-//! SIP dialogs (leg A toward the caller, leg B toward each callee contact) joined
-//! by a media relay in pbxd (issue 4 §1–3).
+//! The sans-IO B2BUA call core: every call, each as two SIP dialogs (leg A toward
+//! the caller, leg B toward each callee contact or trunk) joined by a media relay in
+//! pbxd (issue 4 §1–3), and where routing sends it (issue 6): trunks tried in turn
+//! with failover and provider authentication, ring groups, and the applications pbxd
+//! answers itself (IVR, PIN entry) before it transfers the caller.
 //!
 //! [`Calls`] follows the workspace's core pattern (style.md §1): inputs are
 //! `handle_*(now, …)` methods, outputs are drained with [`Calls::poll_action`],
@@ -22,7 +24,9 @@
 //!
 //! After each call, drain [`Calls::poll_action`]: answer
 //! [`CallAction::AllocateMedia`] at once with [`Calls::handle_media`]
-//! (`Allocated` or `AllocationFailed`), run the relay commands, store
+//! (`Allocated` or `AllocationFailed`) and [`CallAction::Resolve`] at once with
+//! [`Calls::handle_target`], run the relay commands (and [`CallAction::Play`],
+//! reporting [`MediaInput::PromptFinished`]), store
 //! [`CallAction::Cdr`], publish [`CallAction::Event`]; then drain the transaction
 //! layer again. Report RTP silence with [`MediaInput::RtpTimeout`], and add
 //! [`Calls::poll_timeout`] to the engine's own deadline.
@@ -49,7 +53,9 @@
 //! (RFC 3261 §8.2.2.2).
 
 mod admit;
+mod app;
 mod cdr;
+mod dial;
 mod features;
 mod indialog;
 mod invite;
@@ -71,9 +77,10 @@ use rotary_sip::{Flow, Request, Response};
 pub use self::cdr::{Cause, CdrRecord, Disposition};
 use self::state::{Call, CallTimer, ClientRole, DialogKey, DialogRef, Phase};
 pub use self::types::{
-    CallAction, CallEvent, CallEventKind, CallKey, CallSettings, CalleeInfo, CallerInfo,
-    CallsConfig, ContactTarget, DtmfTransport, InviteContext, LegMedia, MediaInput, MediaPlan,
-    Side, Target, CALL_ALLOW,
+    CallAction, CallEvent, CallEventKind, CallKey, CallSettings, CallType, CalleeInfo, CallerInfo,
+    CallsConfig, ContactTarget, DtmfTransport, GroupPlan, InviteContext, IvrPlan, LegMedia,
+    MediaInput, MediaPlan, PinPlan, Refusal, RouteInfo, Side, Target, TrunkLeg, TrunkPlan,
+    CALL_ALLOW,
 };
 
 /// Every call of the B2BUA, indexed by dialog and transaction.
@@ -93,6 +100,8 @@ pub(crate) struct Shared {
     pub(crate) timers: BTreeSet<(Instant, CallKey, CallTimer)>,
     /// Extension number → calls (not ended) it takes part in.
     pub(crate) busy: HashMap<String, usize>,
+    /// Trunk → calls holding one of its slots (max concurrent calls).
+    pub(crate) trunk_calls: HashMap<String, usize>,
     pub(crate) active: usize,
     pub(crate) next_key: u64,
 }
@@ -119,6 +128,7 @@ impl Calls {
                 server_txs: HashMap::new(),
                 timers: BTreeSet::new(),
                 busy: HashMap::new(),
+                trunk_calls: HashMap::new(),
                 active: 0,
                 next_key: 0,
             },
@@ -327,16 +337,56 @@ impl Calls {
             MediaInput::Allocated { a, b } => invite::media_allocated(&mut cx, c, a, b),
             MediaInput::AllocationFailed => invite::media_failed(&mut cx, c),
             MediaInput::RtpTimeout => {
-                if c.phase == Phase::Answered {
+                if matches!(c.phase, Phase::Answered | Phase::Local) {
                     indialog::hangup_both(&mut cx, c, Cause::RtpTimeout);
+                }
+            }
+            MediaInput::PromptFinished => {
+                if c.phase == Phase::Local {
+                    app::prompt_finished(&mut cx, c);
                 }
             }
             MediaInput::Dtmf {
                 side,
                 key,
                 duration,
-            } => features::media_digit(&mut cx, c, side, key, duration),
+            } => {
+                if c.phase == Phase::Local && side == Side::A {
+                    app::digit(&mut cx, c, key);
+                } else {
+                    features::media_digit(&mut cx, c, side, key, duration);
+                }
+            }
         }
+    }
+
+    /// The engine's answer to [`CallAction::Resolve`]: dial where the destination leads
+    /// (ring an extension, run a ring group or another IVR, refuse).
+    pub fn handle_target(
+        &mut self,
+        now: Instant,
+        txl: &mut TransactionLayer,
+        call: CallKey,
+        target: Target,
+    ) {
+        let Some(c) = self.calls.get_mut(&call) else {
+            return;
+        };
+        if !matches!(c.dial, dial::Dial::Resolving) {
+            return;
+        }
+        let mut cx = Cx {
+            now,
+            txl,
+            sh: &mut self.sh,
+        };
+        dial::start(&mut cx, c, target);
+    }
+
+    /// Calls in progress that hold a slot of `trunk` (its concurrent-call count).
+    #[must_use]
+    pub fn trunk_calls(&self, trunk: &str) -> usize {
+        self.sh.trunk_calls.get(trunk).copied().unwrap_or(0)
     }
 
     /// End a call from the engine's side (shutdown, administrator): BYE to
@@ -357,7 +407,7 @@ impl Calls {
             sh: &mut self.sh,
         };
         match c.phase {
-            Phase::Answered => indialog::hangup_both(&mut cx, c, cause),
+            Phase::Answered | Phase::Local => indialog::hangup_both(&mut cx, c, cause),
             Phase::Allocating | Phase::Ringing => invite::fail(&mut cx, c, 480, cause),
             Phase::Ended => {}
         }
@@ -409,6 +459,12 @@ impl Calls {
                 CallTimer::SessionRefresh => timers::session_refresh(&mut cx, call),
                 CallTimer::SessionExpiry => {
                     indialog::hangup_both(&mut cx, call, Cause::SessionTimeout)
+                }
+                CallTimer::Dial => dial::on_timer(&mut cx, call),
+                CallTimer::App => app::on_timer(&mut cx, call),
+                CallTimer::Limit => {
+                    tracing::info!(call = %call.key, "call time limit reached");
+                    indialog::hangup_both(&mut cx, call, Cause::TimeLimit)
                 }
                 CallTimer::Linger => {}
             }

@@ -21,6 +21,9 @@ pub(crate) enum Phase {
     Allocating,
     /// Forks are ringing.
     Ringing,
+    /// pbxd answered the caller itself (IVR, PIN entry) and no callee is connected
+    /// yet; forks may be ringing for the transfer that follows.
+    Local,
     /// Both legs are confirmed (or about to be, pending the caller's ACK).
     Answered,
     /// Over: CDR written, media freed; kept a while to absorb retransmissions.
@@ -42,10 +45,28 @@ pub(crate) enum CallTimer {
     SessionExpiry,
     /// Forget an ended call.
     Linger,
+    /// The dialling strategy's deadline: a trunk's response time, a ring group step.
+    Dial,
+    /// The application's deadline (IVR key timeout, PIN digit timeout).
+    App,
+    /// The route's call time limit.
+    Limit,
 }
 
 impl CallTimer {
-    const COUNT: usize = 6;
+    const COUNT: usize = 9;
+    /// Every timer, in index order.
+    pub(crate) const ALL: [CallTimer; CallTimer::COUNT] = [
+        CallTimer::Ring,
+        CallTimer::RetransmitA,
+        CallTimer::RetransmitB,
+        CallTimer::SessionRefresh,
+        CallTimer::SessionExpiry,
+        CallTimer::Linger,
+        CallTimer::Dial,
+        CallTimer::App,
+        CallTimer::Limit,
+    ];
 
     fn index(self) -> usize {
         match self {
@@ -55,6 +76,9 @@ impl CallTimer {
             CallTimer::SessionRefresh => 3,
             CallTimer::SessionExpiry => 4,
             CallTimer::Linger => 5,
+            CallTimer::Dial => 6,
+            CallTimer::App => 7,
+            CallTimer::Limit => 8,
         }
     }
 
@@ -166,6 +190,25 @@ pub(crate) struct Fork {
     /// We want this fork cancelled (another won, the caller gave up...).
     pub(crate) cancel_wanted: bool,
     pub(crate) cancel_sent: bool,
+    /// Who the fork rings (a contact of the callee, a ring-group member, a trunk).
+    pub(crate) owner: ForkOwner,
+    /// How DTMF travels on the phone or trunk this fork rings.
+    pub(crate) dtmf: rotary_config::DtmfMode,
+    /// Codecs the callee side may use.
+    pub(crate) codecs: Vec<rotary_config::Codec>,
+    /// Digest challenges answered on this fork (a provider's 401/407).
+    pub(crate) auth_tries: u8,
+}
+
+/// Who a fork rings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum ForkOwner {
+    /// A registered contact of the callee extension.
+    Contact,
+    /// A contact of a ring-group member.
+    Member(String),
+    /// Trunk attempt `i` of the plan.
+    Trunk(usize),
 }
 
 impl Fork {
@@ -223,8 +266,6 @@ pub(crate) struct Call {
     pub(crate) a_invite_tx: TxHandle,
     /// The caller's offer, codecs filtered; `None` for a delayed offer.
     pub(crate) a_offer: Option<SessionDescription>,
-    /// The offer sent to the callee's phones (pass-through plus transcodable codecs).
-    pub(crate) b_offer: Option<SessionDescription>,
     /// Codecs the caller may use (pbxd's own answer when it transcodes).
     pub(crate) caller_codecs: Vec<rotary_config::Codec>,
     /// DTMF modes of the caller's and the callee's extensions.
@@ -240,7 +281,6 @@ pub(crate) struct Call {
     /// Keys typed on each phone, for feature codes.
     pub(crate) keys: [super::features::Keys; 2],
     pub(crate) b: Option<LegState>,
-    pub(crate) targets: Vec<super::ContactTarget>,
     pub(crate) forks: Vec<Fork>,
     pub(crate) winner: Option<usize>,
     /// The fork whose early media is relayed.
@@ -259,6 +299,24 @@ pub(crate) struct Call {
     pub(crate) server_txs: Vec<TxHandle>,
     pub(crate) dialog_keys: Vec<DialogKey>,
     pub(crate) cdr_written: bool,
+    /// The caller is outside (a trunk): not counted as a busy extension.
+    pub(crate) caller_external: bool,
+    /// What routing decided, for the CDR (the trunk is updated per attempt).
+    pub(crate) route: super::RouteInfo,
+    /// The PIN keyed, for the CDR.
+    pub(crate) pin: Option<String>,
+    /// Where the call goes, until the media is ready and it is dialled.
+    pub(crate) pending: Option<super::Target>,
+    /// How the callee side is being dialled.
+    pub(crate) dial: super::dial::Dial,
+    /// Forks before this index belong to earlier dial rounds.
+    pub(crate) round_start: usize,
+    /// The application pbxd runs while it answers the caller itself.
+    pub(crate) app: Option<super::app::App>,
+    /// The trunk this call holds a slot of (max concurrent calls).
+    pub(crate) trunk_slot: Option<String>,
+    /// End the answered call after this long.
+    pub(crate) time_limit: Option<Duration>,
 }
 
 impl Call {
@@ -365,15 +423,13 @@ impl Call {
         }
         self.cdr_written = true;
         self.phase = Phase::Ended;
-        for t in [
-            CallTimer::Ring,
-            CallTimer::RetransmitA,
-            CallTimer::RetransmitB,
-            CallTimer::SessionRefresh,
-            CallTimer::SessionExpiry,
-        ] {
-            self.cancel_deadline(cx.sh, t);
+        for t in CallTimer::ALL {
+            if t != CallTimer::Linger {
+                self.cancel_deadline(cx.sh, t);
+            }
         }
+        self.app = None;
+        super::dial::release_trunk(cx.sh, self);
         if self.relay.is_some() {
             cx.sh
                 .actions
@@ -394,10 +450,12 @@ impl Call {
             sip_status,
             (self.a.dialog.call_id.clone(), b_call_id),
         )
-        .with_recording(self.recordings.first().cloned());
-        cx.sh.actions.push_back(CallAction::Cdr(record));
+        .with_recording(self.recordings.first().cloned())
+        .with_route(&self.route, self.pin.clone());
+        cx.sh.actions.push_back(CallAction::Cdr(Box::new(record)));
         cx.sh.active = cx.sh.active.saturating_sub(1);
-        for number in [&self.caller, &self.callee] {
+        let skip = usize::from(self.caller_external);
+        for number in [&self.caller, &self.callee].into_iter().skip(skip) {
             if let Some(n) = cx.sh.busy.get_mut(number.as_str()) {
                 *n = n.saturating_sub(1);
                 if *n == 0 {
@@ -424,15 +482,7 @@ impl Call {
         }
         for (i, at) in self.deadlines.iter().enumerate() {
             if let Some(at) = at {
-                let t = [
-                    CallTimer::Ring,
-                    CallTimer::RetransmitA,
-                    CallTimer::RetransmitB,
-                    CallTimer::SessionRefresh,
-                    CallTimer::SessionExpiry,
-                    CallTimer::Linger,
-                ][i];
-                sh.timers.remove(&(*at, self.key, t));
+                sh.timers.remove(&(*at, self.key, CallTimer::ALL[i]));
             }
         }
     }

@@ -15,7 +15,7 @@ use super::{Cx, Side, CALL_ALLOW};
 
 /// The answer to our own session refresh toward the caller.
 pub(crate) fn refresh_response(cx: &mut Cx<'_>, call: &mut Call, tx: TxHandle, resp: Response) {
-    if resp.status < 200 || call.phase != Phase::Answered {
+    if resp.status < 200 || !matches!(call.phase, Phase::Answered | Phase::Local) {
         return;
     }
     if call.a.pending_out == Some(tx) {
@@ -86,7 +86,9 @@ pub(crate) fn retransmit_2xx(cx: &mut Cx<'_>, call: &mut Call, side: Side) {
 /// pbxd is the refresher (RFC 4028 §10): re-INVITE the caller with the same SDP.
 pub(crate) fn session_refresh(cx: &mut Cx<'_>, call: &mut Call) {
     let Some(s) = call.session else { return };
-    if call.phase != Phase::Answered || call.a.pending_out.is_some() || call.a.pending_in.is_some()
+    if !matches!(call.phase, Phase::Answered | Phase::Local)
+        || call.a.pending_out.is_some()
+        || call.a.pending_in.is_some()
     {
         return; // the transaction in progress refreshes the session when it succeeds
     }

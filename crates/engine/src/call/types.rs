@@ -6,6 +6,7 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use rotary_config::routing::Destination;
 use rotary_config::{Codec, DtmfMode, Extension, Settings};
 use rotary_sip::{Flow, Uri};
 
@@ -114,6 +115,9 @@ pub struct CallerInfo {
     pub dtmf_mode: DtmfMode,
     /// Every answered call of the caller is recorded.
     pub record_calls: bool,
+    /// The caller is outside the PBX (a call from a trunk): its number is a caller ID,
+    /// not an extension, so it never counts as busy.
+    pub external: bool,
 }
 
 impl CallerInfo {
@@ -125,6 +129,7 @@ impl CallerInfo {
             codecs: ext.codecs.clone(),
             dtmf_mode: ext.dtmf_mode,
             record_calls: ext.record_calls,
+            external: false,
         }
     }
 }
@@ -166,17 +171,147 @@ impl CalleeInfo {
     }
 }
 
-/// What the dialled number is.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// What the dialled number is, or where routing sends the call.
+#[derive(Clone, Debug, PartialEq)]
 pub enum Target {
     /// No such number: 404.
     Unknown,
     /// A user extension.
     Extension(CalleeInfo),
+    /// Out through trunks, tried in order (failover), after an optional PIN.
+    Trunks(TrunkPlan),
+    /// A department's ring group.
+    Group(GroupPlan),
+    /// pbxd answers the call itself and runs an IVR menu.
+    Ivr(IvrPlan),
+    /// Routing refuses the call, or leads somewhere pbxd cannot take it.
+    Refuse(Refusal),
+}
+
+/// A call routing turns away, with the SIP status and the stable code for the CDR.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    /// The final response to an unanswered caller (404, 403, 433, 480, 603, ...).
+    pub status: u16,
+    /// The stable code (`route.no_match`, `route.blacklisted`, ...), as the CDR cause.
+    pub code: &'static str,
+}
+
+/// Calls out through trunks: every attempt the dial rule allows, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrunkPlan {
+    /// The attempts, tried one after the other on 5xx, 408 or no response.
+    pub attempts: Vec<TrunkLeg>,
+    /// The caller keys a PIN of this set first (pbxd answers to ask for it).
+    pub pin: Option<PinPlan>,
+    /// End the answered call after this long.
+    pub time_limit: Option<Duration>,
+}
+
+/// One trunk attempt: everything needed to build the INVITE toward the provider.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrunkLeg {
+    /// The trunk's name (CDR, logs, call counting).
+    pub trunk: String,
+    /// The Request-URI (`sip:<number>@<provider>`).
+    pub uri: Uri,
+    /// The To header value.
+    pub to: String,
+    /// The From header value, without tag.
+    pub from: String,
+    /// The user part of our Contact.
+    pub contact_user: String,
+    /// A `P-Asserted-Identity` or `Remote-Party-ID` header (name, value), as the trunk says.
+    pub identity: Option<(&'static str, String)>,
+    /// Where the INVITE goes (the provider, or its outbound proxy).
+    pub flow: Flow,
+    /// A `Route` value for an outbound proxy (`<sip:proxy;lr>`).
+    pub route: Option<String>,
+    /// Digest user and password for the provider's 401/407.
+    pub credentials: Option<(String, String)>,
+    /// Codecs offered on this trunk.
+    pub codecs: Vec<Codec>,
+    /// How DTMF travels on this trunk.
+    pub dtmf_mode: DtmfMode,
+    /// Most simultaneous calls on this trunk.
+    pub max_calls: Option<u32>,
+    /// Copy the caller's Diversion header onto the INVITE.
+    pub diversion: bool,
+}
+
+/// The PINs a dial rule accepts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PinPlan {
+    /// The PIN set's name.
+    pub set: String,
+    /// (code, label) of every PIN.
+    pub pins: Vec<(String, String)>,
+}
+
+/// A department rung as a ring group.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupPlan {
+    /// The department as configured (strategy, ring times, no-answer destination).
+    pub department: rotary_config::routing::Department,
+    /// Each member with its contacts now.
+    pub members: Vec<CalleeInfo>,
+}
+
+/// An IVR menu pbxd runs for the caller.
+#[derive(Clone, Debug)]
+pub struct IvrPlan {
+    /// The menu.
+    pub ivr: rotary_config::routing::Ivr,
+    /// The menu the caller came from (for return-to-IVR).
+    pub return_to: Option<rotary_config::ExtensionNumber>,
+    /// The snapshot whose extensions can be dialled directly from the menu.
+    pub directory: std::sync::Arc<rotary_config::Config>,
+}
+
+impl PartialEq for IvrPlan {
+    fn eq(&self, other: &Self) -> bool {
+        self.ivr == other.ivr && self.return_to == other.return_to
+    }
+}
+
+/// Whether a call is internal, from a trunk or out through one (the CDR's call type).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum CallType {
+    /// Between things on this PBX.
+    #[default]
+    Internal,
+    /// From a trunk.
+    Inbound,
+    /// Out through a trunk.
+    Outbound,
+}
+
+impl CallType {
+    /// `internal`, `inbound` or `outbound`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallType::Internal => "internal",
+            CallType::Inbound => "inbound",
+            CallType::Outbound => "outbound",
+        }
+    }
+}
+
+/// What routing decided about a call, for its CDR.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RouteInfo {
+    /// Internal, inbound or outbound.
+    pub kind: CallType,
+    /// The trunk the call came in on, or went out through (the last one tried).
+    pub trunk: Option<String>,
+    /// The number dialled from outside (inbound calls).
+    pub did: Option<String>,
+    /// The inbound, direct or outbound route that decided.
+    pub route: Option<String>,
 }
 
 /// What the engine looked up for a new INVITE.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct InviteContext {
     /// The authenticated caller.
     pub caller: CallerInfo,
@@ -186,6 +321,8 @@ pub struct InviteContext {
     pub settings: CallSettings,
     /// Wall clock now, Unix milliseconds (CDR times).
     pub wall_unix_ms: i64,
+    /// What routing decided, for the CDR.
+    pub route: RouteInfo,
 }
 
 /// The media shell's answer or report for one call.
@@ -202,6 +339,8 @@ pub enum MediaInput {
     AllocationFailed,
     /// No RTP arrived for the call's RTP timeout (not counted while held).
     RtpTimeout,
+    /// The prompt started with [`CallAction::Play`] played to its end.
+    PromptFinished,
     /// A key was pressed on a leg's phone (RFC 4733 or in-band), reported on release.
     Dtmf {
         /// Whose phone.
@@ -318,13 +457,33 @@ pub enum CallAction {
         /// How long to hold it.
         duration: Duration,
     },
+    /// Play a prompt (by name) to the caller's phone, replacing any playing; `None`
+    /// stops it. Report its end with [`MediaInput::PromptFinished`].
+    Play {
+        /// The call.
+        call: CallKey,
+        /// The prompt's name (an uploaded prompt or a system prompt), or `None` to stop.
+        prompt: Option<String>,
+    },
+    /// Find where `destination` leads (an IVR key, a department's no-answer destination)
+    /// and answer at once with [`Calls::handle_target`](super::Calls::handle_target).
+    Resolve {
+        /// The call.
+        call: CallKey,
+        /// Where the application sends the caller.
+        destination: Destination,
+        /// The external caller's number (whitelists apply), `None` for internal calls.
+        caller: Option<String>,
+        /// The IVR the caller leaves (for return-to-IVR).
+        from_ivr: Option<rotary_config::ExtensionNumber>,
+    },
     /// Free the call's ports.
     ReleaseMedia {
         /// The call.
         call: CallKey,
     },
     /// Store this record (exactly one per call attempt).
-    Cdr(CdrRecord),
+    Cdr(Box<CdrRecord>),
     /// Publish a call state change on the event bus.
     Event(CallEvent),
 }

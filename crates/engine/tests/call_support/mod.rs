@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use rotary_config::Codec;
 use rotary_engine::call::{
     CallAction, CallEvent, CallEventKind, CallKey, CallSettings, CalleeInfo, CallerInfo, Calls,
-    CallsConfig, CdrRecord, ContactTarget, InviteContext, MediaInput, Target,
+    CallsConfig, CdrRecord, ContactTarget, InviteContext, MediaInput, RouteInfo, Target,
 };
 use rotary_sip::parse::parse_message;
 use rotary_sip::transaction::{
@@ -230,6 +230,15 @@ pub(crate) struct Rig {
     pub(crate) alloc_ok: bool,
     /// Extensions that record every call.
     pub(crate) record_calls: Vec<String>,
+    /// Routing results by dialled number (outbound rules, inbound DIDs), ahead of the
+    /// extension directory.
+    pub(crate) routes: HashMap<String, (Target, RouteInfo)>,
+    /// Callers (by number) that come from a trunk.
+    pub(crate) external: Vec<String>,
+    /// What each destination resolves to (by its display text, e.g. `extension 102`).
+    pub(crate) resolves: HashMap<String, Target>,
+    /// Every destination the core asked to resolve.
+    pub(crate) resolved: Vec<String>,
 }
 
 impl Rig {
@@ -254,6 +263,10 @@ impl Rig {
             actions: Vec::new(),
             alloc_ok: true,
             record_calls: Vec::new(),
+            routes: HashMap::new(),
+            external: Vec::new(),
+            resolves: HashMap::new(),
+            resolved: Vec::new(),
         }
     }
 
@@ -344,6 +357,15 @@ impl Rig {
                         self.calls
                             .handle_media(self.now, &mut self.txl, call, input);
                     }
+                    CallAction::Resolve {
+                        call, destination, ..
+                    } => {
+                        let text = destination.to_string();
+                        self.resolved.push(text.clone());
+                        let target = self.resolves.get(&text).cloned().unwrap_or(Target::Unknown);
+                        self.calls
+                            .handle_target(self.now, &mut self.txl, call, target);
+                    }
                     other => self.actions.push(other),
                 }
             }
@@ -421,7 +443,9 @@ impl Rig {
             .map(|e| e.0.clone())
             .unwrap_or_else(|| Codec::ALL.to_vec());
         let dialled = req.uri.user.clone().unwrap_or_default();
+        let routed = self.routes.get(&dialled).cloned();
         let target = match self.extensions.get(&dialled) {
+            _ if routed.is_some() => routed.clone().map(|r| r.0).unwrap_or(Target::Unknown),
             None => Target::Unknown,
             Some((codecs, contacts)) => Target::Extension(CalleeInfo {
                 record_calls: self.record_calls.contains(&dialled),
@@ -438,8 +462,10 @@ impl Rig {
                 codecs: caller_codecs,
                 dtmf_mode: rotary_config::DtmfMode::Rfc4733,
                 record_calls: self.record_calls.contains(&from),
+                external: self.external.contains(&from),
             },
             target,
+            route: routed.map(|r| r.1).unwrap_or_default(),
             settings: self.settings,
             wall_unix_ms: 1_700_000_000_000
                 + i64::try_from((self.now - self.t0).as_millis()).unwrap(),
@@ -545,7 +571,7 @@ impl Rig {
             .iter()
             .filter_map(|a| {
                 if let CallAction::Cdr(c) = a {
-                    Some(c.clone())
+                    Some((**c).clone())
                 } else {
                     None
                 }
@@ -558,6 +584,11 @@ impl Rig {
         let cdrs = self.cdrs();
         assert_eq!(cdrs.len(), 1, "expected exactly one CDR: {cdrs:#?}");
         cdrs[0].clone()
+    }
+
+    /// The key of the (only) call, from its first event.
+    pub(crate) fn one_event_call(&self) -> CallKey {
+        self.events().first().expect("a call event").call
     }
 
     /// Every call event kind so far, in order.
@@ -658,5 +689,53 @@ pub(crate) fn pcmu_plan() -> rotary_engine::call::MediaPlan {
         a: Some(leg),
         b: Some(leg),
         transcode: false,
+    }
+}
+
+/// Every prompt the core asked to play (`None` = stop), in order.
+pub(crate) fn prompts(rig: &Rig) -> Vec<Option<String>> {
+    rig.actions
+        .iter()
+        .filter_map(|a| match a {
+            CallAction::Play { prompt, .. } => Some(prompt.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The callee extension `number` with the contacts of `phones`, as routing hands it over.
+pub(crate) fn callee(number: &str, phones: &[&Phone]) -> CalleeInfo {
+    CalleeInfo {
+        number: number.to_string(),
+        codecs: Codec::ALL.to_vec(),
+        dtmf_mode: rotary_config::DtmfMode::Rfc4733,
+        record_calls: false,
+        contacts: phones.iter().map(|p| p.contact()).collect(),
+    }
+}
+
+/// A trunk attempt toward a provider `phone` (its address), dialling `number`.
+pub(crate) fn trunk_leg(
+    name: &str,
+    provider: &Phone,
+    number: &str,
+) -> rotary_engine::call::TrunkLeg {
+    rotary_engine::call::TrunkLeg {
+        trunk: name.to_string(),
+        uri: format!("sip:{number}@{}", provider.addr).parse().unwrap(),
+        to: format!("<sip:{number}@{}>", provider.addr),
+        from: format!("\"Ext 101\" <sip:4930100@{}>", provider.addr.ip()),
+        contact_user: "4930100".to_string(),
+        identity: Some((
+            "P-Asserted-Identity",
+            format!("<sip:4930101@{}>", provider.addr.ip()),
+        )),
+        flow: provider.flow,
+        route: None,
+        credentials: None,
+        codecs: vec![Codec::Pcmu, Codec::Pcma],
+        dtmf_mode: rotary_config::DtmfMode::Rfc4733,
+        max_calls: None,
+        diversion: false,
     }
 }
