@@ -260,6 +260,8 @@ impl Shell {
         mut stop: oneshot::Receiver<()>,
         mut media_events: mpsc::UnboundedReceiver<(CallKey, RelayEvent)>,
     ) {
+        let zone = config.borrow().settings.tone_zone.clone();
+        self.media.set_tone_zone(&zone);
         let sleep = tokio::time::sleep_until(tokio::time::Instant::now());
         tokio::pin!(sleep);
         loop {
@@ -309,6 +311,7 @@ impl Shell {
                 r = config.changed() => {
                     if r.is_err() { break; }
                     let cfg = config.borrow_and_update().clone();
+                    self.media.set_tone_zone(&cfg.settings.tone_zone);
                     self.core.set_config(now(), cfg);
                     self.drain();
                 }

@@ -9,11 +9,13 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
+use rotary_codecs::dsp::{ToneKind, ToneZone};
 use rotary_codecs::CodecId;
 use rotary_config::Codec;
 use rotary_media::sound::{
-    ensure_default_music, recover_partials, DecodeLimits, MohConfig, MohRegistry, PlaybackRate,
-    Player, Prompt, PromptCache, Recorder, RecorderConfig, RecordingLayout, DEFAULT_MOH_CLASS,
+    ensure_default_music, recover_partials, tone_kind_of, tone_prompt, DecodeLimits, MohConfig,
+    MohRegistry, PlaybackRate, Player, Prompt, PromptCache, Recorder, RecorderConfig,
+    RecordingLayout, DEFAULT_MOH_CLASS,
 };
 use rotary_media::{
     DtmfTransport, MediaPlan, PortPair, PortPool, Relay, RelayConfig, RelayEvent, RelayHandle,
@@ -54,6 +56,8 @@ pub(crate) struct MediaState {
     metrics: Arc<Metrics>,
     /// Prompts loaded once and shared by every call.
     prompts: PromptCache,
+    /// The region's tones (`tone/<kind>` prompts, the stand-in for a missing prompt).
+    tone_zone: ToneZone,
 }
 
 impl MediaState {
@@ -85,6 +89,7 @@ impl MediaState {
                 events,
                 metrics,
                 prompts: PromptCache::new(DecodeLimits::default()),
+                tone_zone: ToneZone::Us,
             },
             rx,
         )
@@ -249,9 +254,22 @@ impl MediaState {
         let _ = r.handle.play(RelayLeg::A, Some(player));
     }
 
-    /// The prompt called `name`: an uploaded one in the data directory, else a system
-    /// prompt from `sounds/en`; a 0.3 s tone when neither exists (logged).
+    /// The tone zone setting changed (or was read at start).
+    pub(crate) fn set_tone_zone(&mut self, code: &str) {
+        if let Some(zone) = ToneZone::from_name(code) {
+            self.tone_zone = zone;
+        }
+    }
+
+    /// The prompt called `name`: `tone/<kind>` is that tone of the region's zone; else an
+    /// uploaded one in the data directory, else a system prompt from `sounds/en`; the
+    /// zone's confirmation tone when neither exists (logged).
     fn load_prompt(&self, name: &str) -> Prompt {
+        if let Some(kind) = tone_kind_of(name) {
+            if let Ok(tone) = tone_prompt(self.tone_zone, kind, TONE_PROMPT_LENGTH) {
+                return tone;
+            }
+        }
         let safe = !name.is_empty()
             && name
                 .chars()
@@ -271,15 +289,9 @@ impl MediaState {
             }
         }
         tracing::warn!(prompt = name, "prompt not found: playing a tone instead");
-        let tone: Vec<i16> = (0..2_400)
-            .map(|i| {
-                let t = f64::from(i) / 8_000.0;
-                (8_000.0 * (2.0 * std::f64::consts::PI * 440.0 * t).sin()) as i16
-            })
-            .collect();
-        Prompt::from_pcm(&tone, 8_000).unwrap_or_else(|_| {
-            Prompt::from_parts(Arc::from(vec![0i16; 160]), Arc::from(vec![0i16; 320]))
-        })
+        tone_prompt(self.tone_zone, ToneKind::Confirmation, TONE_PROMPT_LENGTH).unwrap_or_else(
+            |_| Prompt::from_parts(Arc::from(vec![0i16; 160]), Arc::from(vec![0i16; 320])),
+        )
     }
 
     /// Plays a key press (received by SIP INFO on the other leg) to `to`'s phone.
@@ -320,6 +332,9 @@ impl MediaState {
         self.slots.len()
     }
 }
+
+/// How long a looping tone played as a prompt lasts (a dial tone while a PIN is keyed).
+const TONE_PROMPT_LENGTH: Duration = Duration::from_secs(10);
 
 /// Where prompts are looked for, in order: uploaded prompts in the data directory, system
 /// prompts installed there, the system prompts next to the executable's source tree (a
