@@ -11,12 +11,12 @@
 //! machine's speed. Nothing asserts on time; the table says which goals were met.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
-use crate::harness::{free_port, login, scratch, target_dir, wait_http, Guard};
+use crate::harness::{login, scratch, start_pbxd, Guard};
 
 /// The API's answer time goal for a page's data (issue 7).
 const PAGE_GOAL_MS: f64 = 100.0;
@@ -122,6 +122,8 @@ pub(crate) fn run(args: &[&str]) -> Result<()> {
         rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     let deep = opts.cdr / 2;
+    // An extension that exists for any --extensions.
+    let mid = 1000 + opts.extensions / 2;
     let cdr_cols = "id, start, answer, \"end\", caller, callee, duration, billsec, disposition, cause, trunk, call_id, peer_call_id, recording";
     let probes = [
         Probe {
@@ -132,8 +134,8 @@ pub(crate) fn run(args: &[&str]) -> Result<()> {
         },
         Probe {
             what: "extension (one)",
-            path: "/api/v1/extensions/1500".into(),
-            floor_sql: "SELECT number, data FROM extensions WHERE number = '1500'".into(),
+            path: format!("/api/v1/extensions/{mid}"),
+            floor_sql: format!("SELECT number, data FROM extensions WHERE number = '{mid}'"),
             page: true,
         },
         Probe {
@@ -164,9 +166,9 @@ pub(crate) fn run(args: &[&str]) -> Result<()> {
         },
         Probe {
             what: "CDR of one number (50)",
-            path: "/api/v1/cdr?number=1500&limit=50".into(),
+            path: format!("/api/v1/cdr?number={mid}&limit=50"),
             floor_sql: format!(
-                "SELECT {cdr_cols} FROM cdr WHERE caller = '1500' OR callee = '1500' \
+                "SELECT {cdr_cols} FROM cdr WHERE caller = '{mid}' OR callee = '{mid}' \
                  ORDER BY start DESC, id DESC LIMIT 50"
             ),
             page: true,
@@ -257,29 +259,7 @@ fn parse(args: &[&str]) -> Result<Options> {
 
 /// Starts the release pbxd on `data` (core 0) and waits until it answers.
 fn start(data: &Path) -> Result<(Guard, String)> {
-    let (sip, http) = (free_port(), free_port());
-    let exe = target_dir().join("release").join("pbxd");
-    let child = Guard(
-        Command::new("taskset")
-            .args(["-c", "0"])
-            .arg(&exe)
-            .arg("--data-dir")
-            .arg(data)
-            .args([
-                "--sip-bind",
-                &format!("127.0.0.1:{sip}"),
-                "--http-bind",
-                &format!("127.0.0.1:{http}"),
-            ])
-            .args(["--log-level", "warn"])
-            .env("PBX_ADMIN_PASSWORD", ADMIN)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .context("start pbxd")?,
-    );
-    let base = format!("http://127.0.0.1:{http}");
-    wait_http(&format!("{base}/healthz"))?;
+    let (child, _, base) = start_pbxd(data, ADMIN, &[])?;
     Ok((child, base))
 }
 

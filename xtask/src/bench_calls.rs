@@ -17,8 +17,8 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 
 use crate::harness::{
-    free_port, kamailio_cfg, login, mean_cpu, measured_step, scratch, target_dir, wait_http,
-    wait_udp_bound, Guard, Step,
+    free_port, kamailio_cfg, login, mean_cpu, measured_step, scratch, start_pbxd, wait_udp_bound,
+    Guard, Step,
 };
 
 const PASSWORD: &str = "Bench4Call77";
@@ -106,29 +106,11 @@ pub(crate) fn run(args: &[&str]) -> Result<()> {
     );
 
     let (pbxd, routed) = {
-        let (sip, http) = (free_port(), free_port());
-        let exe = target_dir().join("release").join("pbxd");
-        let child = Guard(
-            Command::new("taskset")
-                .args(["-c", "0"])
-                .arg(&exe)
-                .arg("--data-dir")
-                .arg(work.join("pbxd-data"))
-                .args([
-                    "--sip-bind",
-                    &format!("127.0.0.1:{sip}"),
-                    "--http-bind",
-                    &format!("127.0.0.1:{http}"),
-                ])
-                .args(["--rtp-ports", "20000-39999", "--log-level", "warn"])
-                .env("PBX_ADMIN_PASSWORD", ADMIN)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .context("start pbxd")?,
-        );
-        let base = format!("http://127.0.0.1:{http}");
-        wait_http(&format!("{base}/healthz"))?;
+        let (child, sip, base) = start_pbxd(
+            &work.join("pbxd-data"),
+            ADMIN,
+            &["--rtp-ports", "20000-39999"],
+        )?;
         let auth = format!("Bearer {}", login(&base, ADMIN)?);
         ureq::patch(&format!("{base}/api/v1/settings"))
             .set("Authorization", &auth)

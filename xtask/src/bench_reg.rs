@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 
 use crate::harness::{
-    free_port, get_json, kamailio_cfg, login, mean_cpu, measured_step, scratch, target_dir,
-    wait_http, wait_udp_bound, Guard, Step,
+    free_port, get_json, kamailio_cfg, login, mean_cpu, measured_step, scratch, start_pbxd,
+    wait_udp_bound, Guard, Step,
 };
 use crate::proc::tree_rss_kib;
 
@@ -103,30 +103,8 @@ fn parse(args: &[&str]) -> Result<Options> {
 }
 
 fn bench_pbxd(opts: &Options, work: &Path) -> Result<Summary> {
-    let (sip, http) = (free_port(), free_port());
     let data = work.join("pbxd-data");
-    let exe = target_dir().join("release").join("pbxd");
-    let mut child = Guard(
-        Command::new("taskset")
-            .args(["-c", "0"])
-            .arg(&exe)
-            .arg("--data-dir")
-            .arg(&data)
-            .args([
-                "--sip-bind",
-                &format!("127.0.0.1:{sip}"),
-                "--http-bind",
-                &format!("127.0.0.1:{http}"),
-            ])
-            .args(["--log-level", "warn"])
-            .env("PBX_ADMIN_PASSWORD", ADMIN)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .context("start pbxd")?,
-    );
-    let base = format!("http://127.0.0.1:{http}");
-    wait_http(&format!("{base}/healthz"))?;
+    let (mut child, sip, base) = start_pbxd(&data, ADMIN, &[])?;
     let token = login(&base, ADMIN)?;
     let auth = format!("Bearer {token}");
     // Room for the benchmark's numbers, then the extensions themselves.

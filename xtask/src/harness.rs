@@ -205,3 +205,33 @@ pub(crate) fn mean_cpu(steps: &[Step]) -> f64 {
         good.iter().sum::<f64>() / good.len() as f64
     }
 }
+
+/// A release pbxd pinned to core 0 on `data`, SIP and HTTP on free loopback ports, the
+/// admin password from `admin`, `extra` flags appended; waits until it answers. Returns
+/// the process, its SIP port and its HTTP base URL.
+pub(crate) fn start_pbxd(data: &Path, admin: &str, extra: &[&str]) -> Result<(Guard, u16, String)> {
+    let (sip, http) = (free_port(), free_port());
+    let child = Guard(
+        std::process::Command::new("taskset")
+            .args(["-c", "0"])
+            .arg(target_dir().join("release").join("pbxd"))
+            .arg("--data-dir")
+            .arg(data)
+            .args([
+                "--sip-bind",
+                &format!("127.0.0.1:{sip}"),
+                "--http-bind",
+                &format!("127.0.0.1:{http}"),
+            ])
+            .args(["--log-level", "warn"])
+            .args(extra)
+            .env("PBX_ADMIN_PASSWORD", admin)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .context("start pbxd")?,
+    );
+    let base = format!("http://127.0.0.1:{http}");
+    wait_http(&format!("{base}/healthz"))?;
+    Ok((child, sip, base))
+}
