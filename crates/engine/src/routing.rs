@@ -52,29 +52,6 @@ impl Router {
         }
     }
 
-    /// The enabled trunk a request from `source` belongs to: a peer trunk by its host
-    /// address (and port, when configured) or its permitted networks, a register trunk by
-    /// its provider's address (and port, when configured).
-    pub(crate) fn identify<'c>(&self, config: &'c Config, source: SocketAddr) -> Option<&'c Trunk> {
-        let ip_port = |host: &str, port: Option<u16>| {
-            host.parse::<IpAddr>().is_ok_and(|ip| ip == source.ip())
-                && port.is_none_or(|p| p == source.port())
-        };
-        config
-            .routing
-            .trunks
-            .iter()
-            .filter(|t| t.enabled)
-            .find(|t| match &t.mode {
-                TrunkMode::Peer(p) => {
-                    ip_port(p.host.as_str(), p.port)
-                        || p.permit.iter().any(|n| n.contains(&source.ip()))
-                }
-                TrunkMode::Register(r) => ip_port(r.host.as_str(), r.port),
-                TrunkMode::Account(_) => false,
-            })
-    }
-
     /// Where extension `caller` dialling `dialled` goes.
     pub(crate) fn outbound(
         &mut self,
@@ -441,25 +418,6 @@ mod tests {
             Message::Request(r) => r,
             Message::Response(_) => unreachable!("a request"),
         }
-    }
-
-    #[test]
-    fn peer_trunks_are_recognised_by_address_and_configured_port() {
-        let cfg = config(
-            r#"{"trunks":[{"id":"a","mode":{"kind":"peer","host":"10.0.0.1","port":5070}},
-                          {"id":"b","mode":{"kind":"peer","host":"10.0.0.2",
-                                            "permit":["192.0.2.0/24"]}}]}"#,
-        );
-        let r = Router::new("10.0.0.9:5060".parse().unwrap());
-        let id = |s: &str| {
-            r.identify(&cfg, s.parse().unwrap())
-                .map(|t| t.id.to_string())
-        };
-        assert_eq!(id("10.0.0.1:5070").as_deref(), Some("a"));
-        assert_eq!(id("10.0.0.1:5060"), None, "same host, other port: a phone");
-        assert_eq!(id("10.0.0.2:40000").as_deref(), Some("b"));
-        assert_eq!(id("192.0.2.77:5060").as_deref(), Some("b"));
-        assert_eq!(id("10.0.0.3:5060"), None);
     }
 
     #[test]
