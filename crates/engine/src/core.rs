@@ -154,11 +154,12 @@ impl Core {
         host: &str,
         addrs: Vec<std::net::IpAddr>,
     ) {
+        self.router.set_resolved(host, &addrs);
         self.trunks.handle_resolved(now, host, addrs);
         self.drain_trunks(now);
     }
 
-    /// The trunks: identification of inbound requests, call limits, registration state.
+    /// The trunks: identification of inbound requests, registration state.
     pub fn trunks(&self) -> &TrunkSet {
         &self.trunks
     }
