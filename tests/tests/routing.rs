@@ -412,10 +412,18 @@ fn a_remote_pbx_on_an_account_trunk_calls_in_by_digest_and_by_its_registration()
     assert_eq!(r.code, 0, "remote PBX registers: {}", r.output);
     let callee = uas(&s, "uas_answer.xml", s.callee_port);
     let r = provider_calls(&s, "trunk_uac.xml", pbx_port, "0309999", "4930301");
-    assert_eq!(r.code, 0, "remote PBX calls from its registered port: {}", r.output);
+    assert_eq!(
+        r.code, 0,
+        "remote PBX calls from its registered port: {}",
+        r.output
+    );
     assert_eq!(callee.join().expect("callee").code, 0);
     let cdr = s.cdr_number(2);
-    assert_eq!((&cdr["trunk"], &cdr["caller"]), (&json!("branch"), &json!("0309999")), "{cdr}");
+    assert_eq!(
+        (&cdr["trunk"], &cdr["caller"]),
+        (&json!("branch"), &json!("0309999")),
+        "{cdr}"
+    );
 
     // 3. Another port of the same host is a phone, not the trunk: challenged, then refused
     //    (no credentials in this scenario).

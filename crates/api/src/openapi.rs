@@ -219,6 +219,9 @@ pub(crate) struct ExtensionSchema {
     remote: bool,
     /// Every answered call of this extension is recorded.
     record_calls: bool,
+    /// Music-on-hold class the other party hears while this extension holds.
+    #[schema(example = "default")]
+    moh_class: String,
 }
 
 /// An extension as the API accepts it. On create `number` and `secret` are required; on
@@ -257,6 +260,8 @@ pub(crate) struct ExtensionWriteSchema {
     remote: Option<bool>,
     /// Record every answered call; default false.
     record_calls: Option<bool>,
+    /// A folder under `moh/` (see `/api/v1/moh`); default `default`.
+    moh_class: Option<String>,
 }
 
 /// The global PBX options as the API returns them. Times are whole seconds; ranges are

@@ -143,6 +143,7 @@ async fn openapi_extension_schemas_match_the_wire_types() {
         qualify_interval: Some(1),
         remote: Some(true),
         record_calls: Some(false),
+        moh_class: Some(String::new()),
     };
     let input = serde_json::to_value(full).unwrap();
     let mut input_keys: Vec<String> = input.as_object().unwrap().keys().cloned().collect();

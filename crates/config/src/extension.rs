@@ -297,11 +297,16 @@ pub struct Extension {
     pub remote: bool,
     /// Record every answered call this extension makes or takes ("always" recording).
     pub record_calls: bool,
+    /// Music-on-hold class the other party hears while this extension holds a call (DUC
+    /// "Music On Hold"); `default` unless set. A class without a folder plays `default`.
+    pub moh_class: String,
 }
 
 impl Extension {
     /// Default for [`Extension::max_contacts`] (DUC "Number of Simultaneous Register").
     pub const DEFAULT_MAX_CONTACTS: u8 = 2;
+    /// The class every PBX has (`moh/default`).
+    pub const DEFAULT_MOH_CLASS: &'static str = "default";
     /// Default for [`Extension::codecs`].
     pub const DEFAULT_CODECS: [Codec; 4] = [Codec::Pcmu, Codec::Pcma, Codec::G722, Codec::Opus];
 
@@ -356,6 +361,8 @@ pub struct ExtensionView {
     pub remote: bool,
     /// See [`Extension::record_calls`].
     pub record_calls: bool,
+    /// See [`Extension::moh_class`].
+    pub moh_class: String,
 }
 
 impl From<&Extension> for ExtensionView {
@@ -373,6 +380,18 @@ impl From<&Extension> for ExtensionView {
             qualify_interval: e.qualify_interval,
             remote: e.remote,
             record_calls: e.record_calls,
+            moh_class: e.moh_class.clone(),
         }
     }
+}
+
+/// Whether `name` can name a music-on-hold class: a plain folder name of 1–64 characters
+/// of A–Z, a–z, 0–9, `_` or `-` (the API's upload path and the extension field share it).
+#[must_use]
+pub fn is_moh_class_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }

@@ -36,7 +36,9 @@ mod validate;
 
 use std::collections::BTreeMap;
 
-pub use extension::{Codec, DtmfMode, Extension, ExtensionNumber, ExtensionView, Secret};
+pub use extension::{
+    is_moh_class_name, Codec, DtmfMode, Extension, ExtensionNumber, ExtensionView, Secret,
+};
 pub use settings::{validate_settings, NumberRange, Settings, SettingsInput, TONE_ZONES};
 pub use validate::{
     is_strong_secret, validate_extension, ConfigIssue, ExtensionInput, MAX_PERMIT_ENTRIES,

@@ -44,7 +44,8 @@ fn interface_example_round_trips() {
             "number": "101", "name": "Alice", "max_contacts": 2, "permit": ["0.0.0.0/0"],
             "voicemail": true, "codecs": ["PCMU", "PCMA", "G722", "opus"],
             "dtmf_mode": "rfc4733", "nat": true, "register_expiry": 1800,
-            "qualify_interval": 60, "remote": false, "record_calls": false
+            "qualify_interval": 60, "remote": false, "record_calls": false,
+            "moh_class": "default"
         })
     );
     let back: ExtensionView = serde_json::from_value(view).expect("deserializes");
@@ -622,5 +623,22 @@ fn tone_zone_is_one_of_the_known_zones() {
         issues[0].message.contains("us, uk"),
         "{}",
         issues[0].message
+    );
+}
+
+#[test]
+fn music_on_hold_class_defaults_and_is_checked() {
+    assert_eq!(alice().moh_class, "default");
+    let ext =
+        create(r#"{"number":"101","secret":"s3cret-Pass","moh_class":"sales-2"}"#).expect("valid");
+    assert_eq!(ext.moh_class, "sales-2");
+    for bad in ["", "../etc", "a b", "x.y"] {
+        let json = format!(r#"{{"number":"101","secret":"s3cret-Pass","moh_class":"{bad}"}}"#);
+        assert_eq!(fields(&create_err(&json)), ["moh_class"], "{bad:?}");
+    }
+    let kept = validate_extension(&input(r#"{"name":"A"}"#), Some(&ext), &settings()).unwrap();
+    assert_eq!(
+        kept.moh_class, "sales-2",
+        "an update without the field keeps it"
     );
 }

@@ -82,6 +82,9 @@ pub struct ExtensionInput {
     /// Record every answered call of this extension; default false.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record_calls: Option<bool>,
+    /// Music-on-hold class (a folder under `moh/`); default `default`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moh_class: Option<String>,
 }
 
 /// Most entries a permit list may hold.
@@ -215,6 +218,21 @@ pub fn validate_extension(
         .or(existing.map(|e| e.record_calls))
         .unwrap_or(false);
 
+    let moh_class = match &input.moh_class {
+        Some(c) if crate::extension::is_moh_class_name(c) => c.clone(),
+        Some(_) => {
+            issues.push(ConfigIssue::new(
+                "moh_class",
+                "must be 1-64 characters of A-Z, a-z, 0-9, '_' or '-'",
+            ));
+            String::new()
+        }
+        None => existing.map_or_else(
+            || Extension::DEFAULT_MOH_CLASS.to_owned(),
+            |e| e.moh_class.clone(),
+        ),
+    };
+
     match (number, secret) {
         (Some(number), Some(secret)) if issues.is_empty() => Ok(Extension {
             number,
@@ -230,6 +248,7 @@ pub fn validate_extension(
             qualify_interval,
             remote,
             record_calls,
+            moh_class,
         }),
         _ => Err(issues),
     }

@@ -159,6 +159,11 @@ impl Core {
         self.drain_trunks(now);
     }
 
+    /// The configuration snapshot in force.
+    pub fn config(&self) -> &Arc<Config> {
+        &self.config
+    }
+
     /// The trunks: identification of inbound requests, registration state.
     pub fn trunks(&self) -> &TrunkSet {
         &self.trunks

@@ -425,7 +425,14 @@ impl Shell {
                 leg,
                 remote,
                 hold,
-            } => self.media.update(call, leg, remote, hold),
+                holder,
+            } => {
+                let config = self.core.config();
+                let class = holder
+                    .and_then(|n| config.extension(&n).map(|e| e.moh_class.clone()))
+                    .unwrap_or_else(|| rotary_config::Extension::DEFAULT_MOH_CLASS.to_owned());
+                self.media.update(call, leg, remote, hold, &class);
+            }
             CallAction::ReleaseMedia { call } => self.media.release(call),
             CallAction::Play { call, prompt } => self.media.play(call, prompt),
             // The core answers these itself; nothing reaches the shell.

@@ -170,7 +170,22 @@ impl MediaState {
 
     /// A re-INVITE changed one side's address or hold state.
     /// Putting the call on hold plays music on hold to the other phone.
-    pub(crate) fn update(&mut self, call: CallKey, side: Side, remote: SocketAddr, hold: bool) {
+    /// `class` is the holding extension's music-on-hold class; a class that has a folder
+    /// under `moh/` is registered on first use, any other plays the default class.
+    pub(crate) fn update(
+        &mut self,
+        call: CallKey,
+        side: Side,
+        remote: SocketAddr,
+        hold: bool,
+        class: &str,
+    ) {
+        if hold && self.moh.get(class).is_none() {
+            let dir = self.data_dir.join("moh").join(class);
+            if rotary_config::is_moh_class_name(class) && dir.is_dir() {
+                self.moh.insert(class, MohConfig::new(dir));
+            }
+        }
         let Some(Slot::Relaying(r)) = self.slots.get_mut(&call) else {
             return;
         };
@@ -184,7 +199,7 @@ impl MediaState {
             let other = leg.other();
             let music = hold.then(|| {
                 let rate = playback_rate(r.plan.legs[side.other().index()]);
-                self.moh.subscribe(DEFAULT_MOH_CLASS, rate)
+                self.moh.subscribe(class, rate)
             });
             let _ = r.handle.set_moh(other, music);
         }

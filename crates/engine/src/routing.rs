@@ -389,7 +389,11 @@ fn quoted(name: &str) -> String {
 
 /// One log line per routing decision that does not simply ring an extension.
 fn log_decision(from: &str, caller: &str, number: &str, d: &Decision) {
-    if !tracing::enabled!(tracing::Level::INFO) {
+    // Ringing an extension is the everyday case and the CDR records it: debug only.
+    let routine = matches!(d.outcome, Outcome::Deliver { .. });
+    if (routine && !tracing::enabled!(tracing::Level::DEBUG))
+        || !tracing::enabled!(tracing::Level::INFO)
+    {
         return;
     }
     let outcome = match &d.outcome {
@@ -404,14 +408,12 @@ fn log_decision(from: &str, caller: &str, number: &str, d: &Decision) {
         ),
         Outcome::Hangup { cause } => format!("hang up ({cause})"),
     };
-    tracing::info!(
-        via = from,
-        caller,
-        number,
-        route = d.route.as_ref().map_or("", |r| r.as_str()),
-        outcome,
-        "call routed"
-    );
+    let route = d.route.as_ref().map_or("", |r| r.as_str());
+    if routine {
+        tracing::debug!(via = from, caller, number, route, outcome, "call routed");
+    } else {
+        tracing::info!(via = from, caller, number, route, outcome, "call routed");
+    }
 }
 
 #[cfg(test)]
@@ -468,6 +470,7 @@ mod tests {
             qualify_interval: 0,
             remote: false,
             record_calls: false,
+            moh_class: "default".into(),
         };
         c.extensions.insert(ext.number.clone(), ext);
         let cfg = Arc::new(c);

@@ -36,6 +36,7 @@ fn delayed_offer_goes_through_the_acks() {
         leg: Side::A,
         remote: "192.0.2.10:4000".parse().unwrap(),
         hold: false,
+        holder: Some("101".into()),
     }));
     assert!(rig.cdrs().is_empty());
 }

@@ -34,6 +34,7 @@ fn hold_and_resume_by_reinvite() {
         leg: Side::A,
         remote: "192.0.2.10:4000".parse().unwrap(),
         hold: true,
+        holder: Some("101".into()),
     }));
     assert!(rig
         .event_kinds()
@@ -100,6 +101,7 @@ fn update_is_relayed_with_its_sdp() {
         leg: Side::A,
         remote: "192.0.2.10:4100".parse().unwrap(),
         hold: false,
+        holder: Some("101".into()),
     }));
 }
 

@@ -301,6 +301,12 @@ struct ExtensionRow {
     remote: bool,
     #[serde(default)]
     record_calls: bool,
+    #[serde(default = "default_moh_class")]
+    moh_class: String,
+}
+
+fn default_moh_class() -> String {
+    Extension::DEFAULT_MOH_CLASS.to_owned()
 }
 
 fn encode_extension(ext: &Extension) -> Result<String, StoreError> {
@@ -317,6 +323,7 @@ fn encode_extension(ext: &Extension) -> Result<String, StoreError> {
         qualify_interval: ext.qualify_interval,
         remote: ext.remote,
         record_calls: ext.record_calls,
+        moh_class: ext.moh_class.clone(),
     };
     serde_json::to_string(&row)
         .map_err(|e| StoreError::corrupt("extension", ext.number.as_str(), e))
@@ -341,6 +348,7 @@ fn decode_extension(number: String, data: &str) -> Result<Extension, StoreError>
         qualify_interval: row.qualify_interval,
         remote: row.remote,
         record_calls: row.record_calls,
+        moh_class: row.moh_class,
     })
 }
 

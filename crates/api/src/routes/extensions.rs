@@ -261,6 +261,7 @@ pub(crate) fn defaults_keeping_secret(current: &Extension, settings: &Settings) 
         qualify_interval: settings.qualify_interval,
         remote: false,
         record_calls: false,
+        moh_class: "default".into(),
     }
 }
 

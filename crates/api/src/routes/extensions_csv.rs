@@ -22,7 +22,7 @@ use crate::error::{ApiError, ErrorBody};
 use crate::AppState;
 
 /// Columns of the export, in order (import accepts these plus `secret`).
-pub(crate) const COLUMNS: [&str; 12] = [
+pub(crate) const COLUMNS: [&str; 13] = [
     "number",
     "name",
     "max_contacts",
@@ -35,6 +35,7 @@ pub(crate) const COLUMNS: [&str; 12] = [
     "qualify_interval",
     "remote",
     "record_calls",
+    "moh_class",
 ];
 
 /// Most rows one import may carry (the guide's largest model has 1,000 extensions).
@@ -90,7 +91,7 @@ pub(crate) async fn export(
 }
 
 /// The export cells of one extension, in [`COLUMNS`] order.
-fn row(ext: &Extension) -> [String; 12] {
+fn row(ext: &Extension) -> [String; 13] {
     let join = |items: Vec<String>| items.join(";");
     [
         ext.number.to_string(),
@@ -105,6 +106,7 @@ fn row(ext: &Extension) -> [String; 12] {
         ext.qualify_interval.to_string(),
         ext.remote.to_string(),
         ext.record_calls.to_string(),
+        ext.moh_class.clone(),
     ]
 }
 
@@ -245,6 +247,7 @@ fn set_cell(input: &mut ExtensionInput, column: &str, cell: &str) -> Result<(), 
         "qualify_interval" => input.qualify_interval = Some(integer(cell)?),
         "remote" => input.remote = Some(boolean(cell)?),
         "record_calls" => input.record_calls = Some(boolean(cell)?),
+        "moh_class" => input.moh_class = Some(cell.to_owned()),
         _ => return Err("is not a column".into()),
     }
     Ok(())

@@ -72,12 +72,7 @@ fn data_dir(state: &AppState) -> Result<PathBuf, ApiError> {
 
 /// Music class names follow the sound-name rule without dots: a plain folder name.
 fn check_class(class: &str) -> Result<(), ApiError> {
-    let ok = !class.is_empty()
-        && class.len() <= 64
-        && class
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    if ok {
+    if rotary_config::is_moh_class_name(class) {
         Ok(())
     } else {
         Err(ApiError::bad_field(

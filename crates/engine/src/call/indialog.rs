@@ -490,6 +490,11 @@ fn update_media(
     let key = call.key;
     // An RFC 2543 hold (`c=0.0.0.0`) says "do not send", not "moved": keep the old address.
     let remote = remote.filter(|r| !r.ip().is_unspecified() && r.port() != 0);
+    let holder = match side {
+        Side::A if call.caller_external => None,
+        Side::A => Some(call.caller.clone()),
+        Side::B => Some(call.callee.clone()),
+    };
     let Some(leg) = call.leg_mut(side) else {
         return;
     };
@@ -505,6 +510,7 @@ fn update_media(
             leg: side,
             remote: leg.remote_media.unwrap_or_else(media::unknown_addr),
             hold: held,
+            holder,
         });
     }
     match (was_held, held) {

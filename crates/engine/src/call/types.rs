@@ -448,6 +448,9 @@ pub enum CallAction {
         remote: SocketAddr,
         /// That leg has put the call on hold: pause the RTP timeout.
         hold: bool,
+        /// The extension on that leg, whose music-on-hold class the other party hears
+        /// while it holds (`None` for a caller from outside).
+        holder: Option<String>,
     },
     /// Start recording both sides into `file` (relative to the data directory), or stop
     /// with `None`.
