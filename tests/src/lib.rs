@@ -436,3 +436,29 @@ pub fn tone_share(x: &[i16], rate: u32, hz: f64) -> f64 {
     // A pure tone of the same energy gives p = energy * n / 2.
     (2.0 * p / (energy * x.len() as f64).max(1.0)).min(1.0)
 }
+
+/// A mono 16-bit PCM WAV of a `hz` sine at `rate`, `ms` long (uploads of prompts and music).
+pub fn sine_wav(rate: u32, hz: f64, ms: u32) -> Vec<u8> {
+    let n = rate * ms / 1000;
+    let mut data = Vec::with_capacity(n as usize * 2);
+    for i in 0..n {
+        let t = f64::from(i) / f64::from(rate);
+        let v = (8000.0 * (2.0 * std::f64::consts::PI * hz * t).sin()) as i16;
+        data.extend_from_slice(&v.to_le_bytes());
+    }
+    let mut wav = Vec::new();
+    wav.extend_from_slice(b"RIFF");
+    wav.extend_from_slice(&(36 + data.len() as u32).to_le_bytes());
+    wav.extend_from_slice(b"WAVEfmt ");
+    wav.extend_from_slice(&16u32.to_le_bytes());
+    wav.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    wav.extend_from_slice(&1u16.to_le_bytes()); // mono
+    wav.extend_from_slice(&rate.to_le_bytes());
+    wav.extend_from_slice(&(rate * 2).to_le_bytes());
+    wav.extend_from_slice(&2u16.to_le_bytes());
+    wav.extend_from_slice(&16u16.to_le_bytes());
+    wav.extend_from_slice(b"data");
+    wav.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    wav.extend_from_slice(&data);
+    wav
+}

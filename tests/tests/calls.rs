@@ -236,6 +236,45 @@ fn hold_plays_music_on_hold_to_the_other_phone() {
 }
 
 #[test]
+fn hold_plays_the_holding_extensions_music_class() {
+    let (s, port) = site(json!({}));
+    let (st, v) = s.d.send_bytes(
+        "PUT",
+        "/api/v1/moh/sales/tone.wav",
+        "audio/wav",
+        &rotary_e2e::sine_wav(16000, 1000.0, 3000),
+    );
+    assert_eq!(st, 201, "{v}");
+    let (st, v) = s.d.api(
+        "PATCH",
+        "/api/v1/extensions/201",
+        Some(json!({"moh_class": "sales"})),
+    );
+    assert_eq!(st, 200, "{v}");
+    let (uas, listener) = callee_with_sink(&s, port);
+    let line = format!("201;[authentication username=201 password={SECRET}]");
+    let r = sipp(
+        &s.d.sip_addr(),
+        "call_uac_hold.xml",
+        &[line],
+        free_port(),
+        &["-m", "1", "-s", "202", "-d", "2000"],
+    );
+    assert_eq!(r.code, 0, "caller: {}", r.output);
+    assert_eq!(uas.join().expect("uas thread").code, 0);
+    let got = listener.join().expect("listener");
+    let samples: Vec<i16> = got.iter().flat_map(|(_, s)| s.iter().copied()).collect();
+    assert!(
+        samples.len() >= 8000,
+        "only {} samples of music",
+        samples.len()
+    );
+    // The class's 1 kHz tone, not the default music.
+    let share = tone_share(&samples, 8000, 1000.0);
+    assert!(share > 0.5, "1 kHz carries {share:.2} of the energy");
+}
+
+#[test]
 fn rfc4733_digit_reaches_an_inband_phone_as_tones() {
     let (s, port) = site(json!({"dtmf_mode": "inband"}));
     let (uas, listener) = callee_with_sink(&s, port);

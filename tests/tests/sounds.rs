@@ -5,33 +5,7 @@
 
 use std::process::Command;
 
-use rotary_e2e::{Pbxd, TempDir};
-
-/// A mono 16-bit WAV of a 440 Hz sine at `rate`, `ms` long.
-fn sine_wav(rate: u32, ms: u32) -> Vec<u8> {
-    let n = rate * ms / 1000;
-    let mut data = Vec::with_capacity(n as usize * 2);
-    for i in 0..n {
-        let t = f64::from(i) / f64::from(rate);
-        let v = (8000.0 * (2.0 * std::f64::consts::PI * 440.0 * t).sin()) as i16;
-        data.extend_from_slice(&v.to_le_bytes());
-    }
-    let mut wav = Vec::new();
-    wav.extend_from_slice(b"RIFF");
-    wav.extend_from_slice(&(36 + data.len() as u32).to_le_bytes());
-    wav.extend_from_slice(b"WAVEfmt ");
-    wav.extend_from_slice(&16u32.to_le_bytes());
-    wav.extend_from_slice(&1u16.to_le_bytes()); // PCM
-    wav.extend_from_slice(&1u16.to_le_bytes()); // mono
-    wav.extend_from_slice(&rate.to_le_bytes());
-    wav.extend_from_slice(&(rate * 2).to_le_bytes());
-    wav.extend_from_slice(&2u16.to_le_bytes());
-    wav.extend_from_slice(&16u16.to_le_bytes());
-    wav.extend_from_slice(b"data");
-    wav.extend_from_slice(&(data.len() as u32).to_le_bytes());
-    wav.extend_from_slice(&data);
-    wav
-}
+use rotary_e2e::{sine_wav as sine_wav_hz, Pbxd, TempDir};
 
 /// Two seconds of stereo MP3 made by ffmpeg.
 fn ffmpeg_mp3(dir: &std::path::Path) -> Vec<u8> {
@@ -57,7 +31,7 @@ fn prompts_are_converted_listed_downloaded_and_deleted() {
         "PUT",
         "/api/v1/prompts/welcome",
         "audio/wav",
-        &sine_wav(22_050, 1500),
+        &sine_wav_440(22_050, 1500),
     );
     assert_eq!(st, 201, "{body}");
     assert_eq!(body["name"], "welcome");
@@ -137,7 +111,7 @@ fn bad_uploads_name_the_field_and_harm_nothing() {
 
     // A WAV header promising far more than it holds: concealed as truncated or refused,
     // never a crash.
-    let mut cut = sine_wav(8000, 1000);
+    let mut cut = sine_wav_440(8000, 1000);
     cut.truncate(2000);
     let (st, body) = d.send_bytes("PUT", "/api/v1/prompts/cut", "audio/wav", &cut);
     assert!(st == 201 || st == 400, "{st} {body}");
@@ -151,7 +125,7 @@ fn bad_uploads_name_the_field_and_harm_nothing() {
         "PUT",
         "/api/v1/prompts/bad%20name%21",
         "audio/wav",
-        &sine_wav(8000, 200),
+        &sine_wav_440(8000, 200),
     );
     assert_eq!(st, 400, "{body}");
     assert_eq!(body["field"], "name");
@@ -160,7 +134,7 @@ fn bad_uploads_name_the_field_and_harm_nothing() {
         "PUT",
         "/api/v1/moh/..%2Fetc/x",
         "audio/wav",
-        &sine_wav(8000, 200),
+        &sine_wav_440(8000, 200),
     );
     assert_eq!(st, 400, "{body}");
     assert_eq!(body["field"], "class");
@@ -171,4 +145,9 @@ fn bad_uploads_name_the_field_and_harm_nothing() {
         !dir.0.join("prompts/notes.wav").exists() && !dir.0.join("moh/default/huge.wav").exists(),
         "nothing half-stored"
     );
+}
+
+/// A 440 Hz sine WAV at `rate`, `ms` long.
+fn sine_wav_440(rate: u32, ms: u32) -> Vec<u8> {
+    sine_wav_hz(rate, 440.0, ms)
 }
