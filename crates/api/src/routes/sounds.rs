@@ -124,18 +124,40 @@ fn list_folder(dir: &Path) -> Vec<SoundFile> {
     files
 }
 
+/// The request body if it fits in `max` bytes. A larger one is read on and thrown away
+/// (up to four times the limit) before the 413 goes out, so a client that sends the whole
+/// body before reading the answer sees the 413 instead of a reset connection.
+async fn read_limited(body: Body, max: usize) -> Result<Bytes, ApiError> {
+    use futures_util::StreamExt;
+    let mut stream = body.into_data_stream();
+    let mut kept: Vec<u8> = Vec::new();
+    let mut seen = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let chunk =
+            chunk.map_err(|e| ApiError::bad_field("file", format!("upload broken off: {e}")))?;
+        seen = seen.saturating_add(chunk.len());
+        if seen <= max {
+            kept.extend_from_slice(&chunk);
+        } else if seen > max.saturating_mul(4) {
+            break;
+        }
+    }
+    if seen > max {
+        return Err(ApiError::TooLarge {
+            message: format!(
+                "file is larger than the limit of {} MiB",
+                max / (1024 * 1024)
+            ),
+            field: "file".into(),
+        });
+    }
+    Ok(Bytes::from(kept))
+}
+
 /// Reads the upload (at most the limit) and stores it converted in `dir`.
 async fn store_upload(dir: PathBuf, name: String, body: Body) -> Result<UploadedSound, ApiError> {
     let limits = DecodeLimits::default();
-    let bytes: Bytes = axum::body::to_bytes(body, limits.max_bytes)
-        .await
-        .map_err(|_| ApiError::TooLarge {
-            message: format!(
-                "file is larger than the limit of {} MiB",
-                limits.max_bytes / (1024 * 1024)
-            ),
-            field: "file".into(),
-        })?;
+    let bytes = read_limited(body, limits.max_bytes).await?;
     if bytes.is_empty() {
         return Err(ApiError::bad_field(
             "file",
