@@ -12,6 +12,10 @@ import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { XSS, check, step, shot, apiCall, elapsed, setShotDir, fakeRegistrar } from './lib.mjs';
+import { routingPart1 } from './routing.mjs';
+import { routingPart2 } from './routing2.mjs';
+import { extras } from './extras.mjs';
 
 const [base, password, shots] = process.argv.slice(2);
 if (!base || !password || !shots) {
@@ -19,12 +23,11 @@ if (!base || !password || !shots) {
   process.exit(2);
 }
 mkdirSync(shots, { recursive: true });
+setShotDir(shots);
 
-const XSS = '<img src=x onerror=alert(1)>';
 const NEW_ADMIN_PW = 'Wizard-Boss-42';
 const EXT = '201';
 const SECRET = 'Gui-test-Pass7';
-const started = Date.now();
 const stdinLines = createInterface({ input: process.stdin });
 const pendingLines = [];
 const lineWaiters = [];
@@ -37,12 +40,6 @@ const nextLine = (ms) => new Promise((resolve, reject) => {
   const t = setTimeout(() => reject(new Error('no answer on stdin')), ms);
   lineWaiters.push((l) => { clearTimeout(t); resolve(l); });
 });
-
-function check(cond, what) {
-  if (!cond) throw new Error(what);
-  console.log(`ok  ${what}`);
-}
-const step = (name) => console.log(`--  ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 
 const profile = mkdtempSync(join(tmpdir(), 'rotary-gui-chromium-'));
 // A persistent context is how Playwright passes a fresh --user-data-dir to Chromium.
@@ -71,27 +68,10 @@ function watch(page, label) {
   });
 }
 
-async function shot(page, name) {
-  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
-}
-
 async function login(page, pw, user = 'admin') {
   await page.fill('#login-user', user);
   await page.fill('#login-password', pw);
   await page.click('form[aria-label="Log in"] button[type=submit]');
-}
-
-/** Call the API from the page with its session token. */
-async function apiCall(page, method, path, body) {
-  return page.evaluate(async ([m, p, b]) => {
-    const t = JSON.parse(sessionStorage.getItem('rotary.session')).token;
-    const r = await fetch(p, {
-      method: m,
-      headers: { Authorization: `Bearer ${t}`, 'Content-Type': 'application/json' },
-      body: b === null ? undefined : JSON.stringify(b),
-    });
-    return { status: r.status, body: await r.text() };
-  }, [method, path, body === undefined ? null : body]);
 }
 
 const nav = (page, title) => page.click(`nav >> text="${title}"`);
@@ -335,6 +315,16 @@ try {
   check(!(await page.textContent('#audit')).includes('Billing-Pass-42'), 'no password in the audit page');
   await shot(page, '13-audit');
 
+  // The pages of issue 7 (routing, prompts, calls, system, CSV and configuration files).
+  const registrar = await fakeRegistrar();
+  try {
+    await routingPart1(page, { problems, registrarPort: registrar.port, ext: EXT, ext2: '202' });
+    await routingPart2(page, { problems, ext: EXT });
+    await extras(page, { profile, ext: EXT });
+  } finally {
+    registrar.close();
+  }
+
   step('backups');
   await nav(page, 'Backups');
   await page.waitForSelector('#backup-create');
@@ -419,5 +409,5 @@ try {
   rmSync(profile, { recursive: true, force: true });
   stdinLines.close();
 }
-console.log(`${failed ? 'FAILED' : 'PASSED'} in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${shots}`);
+console.log(`${failed ? 'FAILED' : 'PASSED'} in ${elapsed()} s; screenshots in ${shots}`);
 process.exit(failed ? 1 : 0);

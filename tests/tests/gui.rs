@@ -173,6 +173,17 @@ fn admin_gui_in_headless_chromium() {
         "13-audit",
         "14-backups",
         "15-https",
+        "20-trunks",
+        "21-outbound-routes",
+        "22-inbound-routes",
+        "23-direct-routes",
+        "24-time-conditions",
+        "25-ivrs",
+        "26-departments",
+        "27-blacklist",
+        "28-routing-options",
+        "29-route-tracer",
+        "30-prompts",
     ] {
         let p = shots.join(format!("{name}.png"));
         assert!(p.exists(), "screenshot {} missing", p.display());
