@@ -320,7 +320,7 @@ try {
   try {
     await routingPart1(page, { problems, registrarPort: registrar.port, ext: EXT, ext2: '202' });
     await routingPart2(page, { problems, ext: EXT });
-    await extras(page, { profile, ext: EXT });
+    await extras(page, { profile, ext: EXT, nextLine });
   } finally {
     registrar.close();
   }
