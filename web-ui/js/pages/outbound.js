@@ -89,7 +89,8 @@ export function Outbound() {
     { label: 'Id', col: 'id', value: (r) => r.id },
     { label: 'Prefix', col: 'dial_prefix', value: (r) => r.dial_prefix },
     { label: 'Patterns', col: 'patterns', cls: 'mono',
-      value: (r) => r.patterns.map((p) => p.pattern + (p.strip ? ` −${p.strip}` : '') + (p.prepend ? ` +${p.prepend}` : '')).join(', ') },
+      value: (r) => r.patterns.map((p) => p.pattern + (p.strip ? ` strip ${p.strip}` : '')
+        + (p.prepend ? ` prepend ${p.prepend}` : '')).join('; ') },
     { label: 'Trunks', col: 'trunks', value: (r) => r.trunks.join(' → ') },
     { label: 'PIN set', col: 'pin_set', value: (r) => r.pin_set || '' },
     { label: 'Enabled', col: 'enabled', value: (r) => (r.enabled ? 'yes' : 'no') },
