@@ -361,3 +361,51 @@ fn sigterm_hangs_up_active_calls_and_keeps_their_cdr() {
     let cdr = last_cdr(&s);
     assert_eq!(cdr["disposition"], "ANSWERED", "{cdr}");
 }
+
+#[test]
+fn operator_sees_the_call_and_hangs_it_up_through_the_api() {
+    let (s, port) = site(json!({}));
+    let uas = callee(&s, "uas_answer.xml", port);
+    let target = s.d.sip_addr();
+    let line = format!("201;[authentication username=201 password={SECRET}]");
+    let caller = std::thread::spawn(move || {
+        sipp(
+            &target,
+            "call_uac_byed.xml",
+            &[line],
+            free_port(),
+            &["-m", "1", "-s", "202"],
+        )
+    });
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let id = loop {
+        let (st, v) = s.d.api("GET", "/api/v1/calls", None);
+        assert_eq!(st, 200, "{v}");
+        let answered = v
+            .as_array()
+            .and_then(|a| a.iter().find(|c| c["state"] == "answered").cloned());
+        if let Some(c) = answered {
+            assert_eq!(
+                (c["caller"].as_str(), c["callee"].as_str()),
+                (Some("201"), Some("202"))
+            );
+            assert_eq!(c["call_type"], "internal", "{c}");
+            assert!(c["answered_at"].is_string(), "{c}");
+            break c["id"].as_str().unwrap_or_default().to_owned();
+        }
+        assert!(std::time::Instant::now() < end, "never answered: {v}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let (st, v) = s.d.api("DELETE", &format!("/api/v1/calls/{id}"), None);
+    assert_eq!(st, 204, "{v}");
+    let c = caller.join().expect("caller thread");
+    assert_eq!(c.code, 0, "caller got a BYE: {}", c.output);
+    let u = uas.join().expect("uas thread");
+    assert_eq!(u.code, 0, "callee got a BYE: {}", u.output);
+    let (st, v) = s.d.api("GET", "/api/v1/calls", None);
+    assert_eq!((st, v), (200, json!([])));
+    let (st, _) = s.d.api("DELETE", &format!("/api/v1/calls/{id}"), None);
+    assert_eq!(st, 404);
+    let cdr = last_cdr(&s);
+    assert_eq!(cdr["disposition"], "ANSWERED", "{cdr}");
+}

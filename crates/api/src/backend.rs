@@ -7,6 +7,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use futures_util::future::BoxFuture;
 use rotary_config::Config;
 use rotary_engine::events::EventBus;
 use serde::Serialize;
@@ -44,6 +45,42 @@ pub trait Backend: Send + Sync + 'static {
     fn trunk_statuses(&self) -> Vec<TrunkStatusView> {
         Vec::new()
     }
+    /// The calls in progress, oldest first (asks the engine task, hence a future).
+    fn active_calls(&self) -> BoxFuture<'_, Vec<ActiveCallView>> {
+        Box::pin(async { Vec::new() })
+    }
+    /// Hang up the call `id` (e.g. `call17`); resolves to false when no such call is in
+    /// progress.
+    fn hangup_call<'a>(&'a self, id: &'a str) -> BoxFuture<'a, bool> {
+        let _ = id;
+        Box::pin(async { false })
+    }
+}
+
+/// One call in progress, as `GET /api/v1/calls` lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ActiveCallView {
+    /// The call's id (also the `call` field of `call.*` events).
+    #[schema(example = "call17")]
+    pub id: String,
+    /// Calling number.
+    #[schema(example = "101")]
+    pub caller: String,
+    /// Dialled number.
+    #[schema(example = "102")]
+    pub callee: String,
+    /// `ringing`, `application` (pbxd answered: IVR, PIN prompt), `answered` or `held`.
+    #[schema(example = "answered")]
+    pub state: String,
+    /// `internal`, `inbound` or `outbound`.
+    #[schema(example = "internal")]
+    pub call_type: String,
+    /// The trunk in use, if any.
+    pub trunk: Option<String>,
+    /// When the call came in, RFC 3339.
+    pub started_at: String,
+    /// When it was answered, RFC 3339; `null` while it rings.
+    pub answered_at: Option<String>,
 }
 
 /// One registered contact as `GET /api/v1/registrations` returns it (interface.md).

@@ -66,12 +66,12 @@ pub mod tls;
 
 use std::sync::{Arc, Mutex, RwLock};
 
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 use rotary_store::Store;
 
 pub use auth::{hash_password, verify_password};
-pub use backend::{Backend, RegistrationView, TrunkStatusView};
+pub use backend::{ActiveCallView, Backend, RegistrationView, TrunkStatusView};
 use error::ApiError;
 pub use metrics::ApiMetrics;
 pub use openapi::openapi_json;
@@ -202,6 +202,7 @@ impl std::fmt::Debug for AppState {
 
 /// The whole HTTP surface: `/healthz`, `/metrics` and `/api/v1/…`.
 pub fn router(state: AppState) -> Router {
+    routes::host::started();
     use routes::{cdr, events, extensions, recordings, registrations, settings, sounds, system};
     use routes::{route_trace, routing, routing_resources as rr};
     Router::new()
@@ -215,6 +216,10 @@ pub fn router(state: AppState) -> Router {
             get(extensions::list).post(extensions::create),
         )
         .route(
+            "/api/v1/extensions.csv",
+            get(routes::extensions_csv::export).post(routes::extensions_csv::import),
+        )
+        .route(
             "/api/v1/extensions/{number}",
             get(extensions::show)
                 .put(extensions::replace)
@@ -222,6 +227,13 @@ pub fn router(state: AppState) -> Router {
                 .delete(extensions::remove),
         )
         .route("/api/v1/registrations", get(registrations::list))
+        .route("/api/v1/calls", get(routes::calls::list))
+        .route("/api/v1/calls/{id}", delete(routes::calls::hangup))
+        .route("/api/v1/system", get(routes::host::show))
+        .route(
+            "/api/v1/config",
+            get(routes::config_doc::export).put(routes::config_doc::import),
+        )
         .route("/api/v1/cdr", get(cdr::list))
         .route("/api/v1/cdr.csv", get(cdr::csv))
         .route("/api/v1/recordings/{id}", get(recordings::download))

@@ -269,6 +269,25 @@ impl Core {
         self.drain_tx(now, wall_unix);
     }
 
+    /// End one call for an operator (`DELETE /api/v1/calls/{id}`); false when it is not
+    /// in progress.
+    pub fn hangup_call(&mut self, now: Instant, wall_ms: i64, call: CallKey) -> bool {
+        if !self.calls.is_active(call) {
+            return false;
+        }
+        self.wall_ms = wall_ms;
+        self.calls
+            .hangup(now, &mut self.tx, call, crate::call::Cause::Hangup);
+        self.drain_calls(now);
+        self.drain_tx(now, wall_ms / 1000);
+        true
+    }
+
+    /// The calls in progress, oldest first (`GET /api/v1/calls`).
+    pub fn call_list(&self) -> Vec<crate::call::ActiveCall> {
+        self.calls.list()
+    }
+
     /// Calls in progress (ringing or answered).
     pub fn active_calls(&self) -> usize {
         self.calls.active_count()

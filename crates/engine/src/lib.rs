@@ -93,6 +93,15 @@ pub struct EngineHandle {
     done: Arc<tokio::sync::Notify>,
     events: Arc<EventBus>,
     trunks: TrunkView,
+    commands: mpsc::UnboundedSender<Command>,
+}
+
+/// Requests from API handlers that need the core itself (answered on a oneshot).
+enum Command {
+    /// The calls in progress.
+    ListCalls(oneshot::Sender<Vec<call::ActiveCall>>),
+    /// Hang one call up; answers whether it was in progress.
+    Hangup(CallKey, oneshot::Sender<bool>),
 }
 
 /// The trunks' statuses as the shell last saw them (configuration order).
@@ -138,6 +147,7 @@ impl Engine {
         );
         let (config_tx, config_rx) = watch::channel(config);
         let (stop_tx, stop_rx) = oneshot::channel();
+        let (command_tx, command_rx) = mpsc::unbounded_channel();
         let handle = EngineHandle {
             config: config_tx,
             registrations: registrations.clone(),
@@ -148,6 +158,7 @@ impl Engine {
             done: Arc::new(tokio::sync::Notify::new()),
             events: events.clone(),
             trunks: trunk_view.clone(),
+            commands: command_tx,
         };
         // Bindings restored from the store become API-visible at once.
         {
@@ -171,7 +182,9 @@ impl Engine {
         shell.drain();
         let done = handle.done.clone();
         tokio::spawn(async move {
-            shell.run(config_rx, stop_rx, media_events).await;
+            shell
+                .run(config_rx, stop_rx, media_events, command_rx)
+                .await;
             done.notify_waiters();
         });
         Ok(handle)
@@ -219,6 +232,28 @@ impl EngineHandle {
             .cloned()
     }
 
+    /// The calls in progress, oldest first; empty when the engine has stopped.
+    pub async fn active_calls(&self) -> Vec<call::ActiveCall> {
+        let (tx, rx) = oneshot::channel();
+        if self.commands.send(Command::ListCalls(tx)).is_err() {
+            return Vec::new();
+        }
+        rx.await.unwrap_or_default()
+    }
+
+    /// Hang up the call with the API id `call17` (BYE both sides, or CANCEL and 480
+    /// while it rings); false when no such call is in progress.
+    pub async fn hangup_call(&self, id: &str) -> bool {
+        let Ok(key) = id.parse::<CallKey>() else {
+            return false;
+        };
+        let (tx, rx) = oneshot::channel();
+        if self.commands.send(Command::Hangup(key, tx)).is_err() {
+            return false;
+        }
+        rx.await.unwrap_or(false)
+    }
+
     /// The event bus (registrations, call states) the API streams.
     pub fn events(&self) -> Arc<EventBus> {
         self.events.clone()
@@ -259,6 +294,7 @@ impl Shell {
         mut config: watch::Receiver<Arc<Config>>,
         mut stop: oneshot::Receiver<()>,
         mut media_events: mpsc::UnboundedReceiver<(CallKey, RelayEvent)>,
+        mut commands: mpsc::UnboundedReceiver<Command>,
     ) {
         let zone = config.borrow().settings.tone_zone.clone();
         self.media.set_tone_zone(&zone);
@@ -315,6 +351,16 @@ impl Shell {
                     self.core.set_config(now(), cfg);
                     self.drain();
                 }
+                Some(cmd) = commands.recv() => match cmd {
+                    Command::ListCalls(reply) => {
+                        let _ = reply.send(self.core.call_list());
+                    }
+                    Command::Hangup(call, reply) => {
+                        let done = self.core.hangup_call(now(), wall_unix_ms(), call);
+                        self.drain();
+                        let _ = reply.send(done);
+                    }
+                },
                 _ = &mut stop => break,
             }
         }

@@ -6,7 +6,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use rotary_api::{Backend, RegistrationView, TrunkStatusView};
+use futures_util::future::BoxFuture;
+use rotary_api::{ActiveCallView, Backend, RegistrationView, TrunkStatusView};
 use rotary_config::Config;
 use rotary_engine::EngineHandle;
 
@@ -71,6 +72,35 @@ impl Backend for EngineBackend {
 
     fn data_dir(&self) -> Option<PathBuf> {
         Some(self.data_dir.clone())
+    }
+
+    fn active_calls(&self) -> BoxFuture<'_, Vec<ActiveCallView>> {
+        Box::pin(async move {
+            let stamp = |ms: i64| {
+                DateTime::<Utc>::from_timestamp_millis(ms)
+                    .map(|t| t.to_rfc3339())
+                    .unwrap_or_default()
+            };
+            self.engine
+                .active_calls()
+                .await
+                .into_iter()
+                .map(|c| ActiveCallView {
+                    id: c.call.to_string(),
+                    caller: c.caller,
+                    callee: c.callee,
+                    state: c.state.as_str().to_owned(),
+                    call_type: c.call_type.as_str().to_owned(),
+                    trunk: c.trunk,
+                    started_at: stamp(c.started_unix_ms),
+                    answered_at: c.answered_unix_ms.map(stamp),
+                })
+                .collect()
+        })
+    }
+
+    fn hangup_call<'a>(&'a self, id: &'a str) -> BoxFuture<'a, bool> {
+        Box::pin(self.engine.hangup_call(id))
     }
 
     fn trunk_statuses(&self) -> Vec<TrunkStatusView> {

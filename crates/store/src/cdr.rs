@@ -318,7 +318,7 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 }
 
 /// Appends one CSV field, neutralized against formula injection and quoted if needed.
-pub(crate) fn push_csv_field(line: &mut String, field: &str) {
+pub fn push_csv_field(line: &mut String, field: &str) {
     let mut value = String::with_capacity(field.len() + 1);
     if looks_like_formula(field) {
         value.push('\'');

@@ -48,7 +48,10 @@ use rusqlite::{Connection, TransactionBehavior};
 
 pub use audit::{AuditEntry, AuditQuery, AuditRecord, AUDIT_KEEP};
 pub use bindings::{BindingChange, StoredBinding};
-pub use cdr::{format_unix_ms, CdrQuery, CdrRecord, Disposition, UnknownDisposition, CSV_HEADER};
+pub use cdr::{
+    format_unix_ms, push_csv_field, CdrQuery, CdrRecord, Disposition, UnknownDisposition,
+    CSV_HEADER,
+};
 pub use config_rows::{Role, UnknownRole, UserRecord};
 pub use error::StoreError;
 pub use features::{CallForward, ExtensionFeatures, FollowMeStep};

@@ -246,7 +246,7 @@ async fn update(
 
 /// The extension as a fresh create would make it (same defaults as `validate_extension`),
 /// with the number and secret of `current`.
-fn defaults_keeping_secret(current: &Extension, settings: &Settings) -> Extension {
+pub(crate) fn defaults_keeping_secret(current: &Extension, settings: &Settings) -> Extension {
     Extension {
         number: current.number.clone(),
         name: String::new(),

@@ -12,7 +12,8 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use base64::Engine as _;
-use rotary_api::{hash_password, AppState, Backend, RegistrationView};
+use futures_util::future::BoxFuture;
+use rotary_api::{hash_password, ActiveCallView, AppState, Backend, RegistrationView};
 use rotary_config::Config;
 use rotary_engine::events::EventBus;
 use rotary_store::{Role, Store, UserRecord};
@@ -34,6 +35,8 @@ pub struct FakeBackend {
     pub ready: AtomicBool,
     pub events: Arc<EventBus>,
     pub data_dir: Option<std::path::PathBuf>,
+    /// The calls `GET /api/v1/calls` lists; a hang-up removes one.
+    pub calls: Mutex<Vec<ActiveCallView>>,
 }
 
 impl Backend for FakeBackend {
@@ -58,6 +61,17 @@ impl Backend for FakeBackend {
     }
     fn data_dir(&self) -> Option<std::path::PathBuf> {
         self.data_dir.clone()
+    }
+    fn active_calls(&self) -> BoxFuture<'_, Vec<ActiveCallView>> {
+        let calls = self.calls.lock().unwrap().clone();
+        Box::pin(async move { calls })
+    }
+    fn hangup_call<'a>(&'a self, id: &'a str) -> BoxFuture<'a, bool> {
+        let mut calls = self.calls.lock().unwrap();
+        let before = calls.len();
+        calls.retain(|c| c.id != id);
+        let gone = calls.len() < before;
+        Box::pin(async move { gone })
     }
 }
 
@@ -157,6 +171,7 @@ impl Harness {
             ready: AtomicBool::new(true),
             events: Arc::new(bus),
             data_dir: tmp.as_ref().map(|t| t.path().to_owned()),
+            calls: Mutex::new(Vec::new()),
         });
         let store = Arc::new(Mutex::new(store));
         let state = AppState::new(Arc::clone(&store), Arc::clone(&backend) as Arc<dyn Backend>);

@@ -77,10 +77,10 @@ use rotary_sip::{Flow, Request, Response};
 pub use self::cdr::{Cause, CdrRecord, Disposition};
 use self::state::{Call, CallTimer, ClientRole, DialogKey, DialogRef, Phase};
 pub use self::types::{
-    CallAction, CallEvent, CallEventKind, CallKey, CallSettings, CallType, CalleeInfo, CallerInfo,
-    CallsConfig, ContactTarget, DtmfTransport, GroupPlan, InviteContext, IvrPlan, LegMedia,
-    MediaInput, MediaPlan, PinPlan, Refusal, RouteInfo, Side, Target, TrunkLeg, TrunkPlan,
-    CALL_ALLOW,
+    ActiveCall, ActiveCallState, CallAction, CallEvent, CallEventKind, CallKey, CallSettings,
+    CallType, CalleeInfo, CallerInfo, CallsConfig, ContactTarget, DtmfTransport, GroupPlan,
+    InviteContext, IvrPlan, LegMedia, MediaInput, MediaPlan, PinPlan, Refusal, RouteInfo, Side,
+    Target, TrunkLeg, TrunkPlan, CALL_ALLOW,
 };
 
 /// Every call of the B2BUA, indexed by dialog and transaction.
@@ -490,6 +490,50 @@ impl Calls {
     #[must_use]
     pub fn active_count(&self) -> usize {
         self.sh.active
+    }
+
+    /// The calls in progress as the API lists them (`GET /api/v1/calls`), oldest
+    /// first; ended calls still absorbing retransmissions are left out.
+    #[must_use]
+    pub fn list(&self) -> Vec<ActiveCall> {
+        let mut out: Vec<ActiveCall> = self
+            .calls
+            .values()
+            .filter(|c| c.phase != Phase::Ended)
+            .map(|c| {
+                let held = c.a.held || c.b.as_ref().is_some_and(|b| b.held);
+                let state = match c.phase {
+                    Phase::Answered if held => ActiveCallState::Held,
+                    Phase::Answered => ActiveCallState::Answered,
+                    Phase::Local => ActiveCallState::Application,
+                    _ => ActiveCallState::Ringing,
+                };
+                ActiveCall {
+                    call: c.key,
+                    caller: c.caller.clone(),
+                    callee: c.callee.clone(),
+                    state,
+                    call_type: c.route.kind,
+                    trunk: c.route.trunk.clone(),
+                    started_unix_ms: c.start_wall_ms,
+                    answered_unix_ms: c.answered_at.map(|at| {
+                        c.start_wall_ms
+                            + i64::try_from(at.saturating_duration_since(c.start).as_millis())
+                                .unwrap_or(0)
+                    }),
+                }
+            })
+            .collect();
+        out.sort_by_key(|c| c.call);
+        out
+    }
+
+    /// Whether `call` is a call in progress (the API's hang-up answers 404 otherwise).
+    #[must_use]
+    pub fn is_active(&self, call: CallKey) -> bool {
+        self.calls
+            .get(&call)
+            .is_some_and(|c| c.phase != Phase::Ended)
     }
 
     /// Whether an extension takes part in a call in progress (busy for call waiting).

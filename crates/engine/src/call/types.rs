@@ -25,6 +25,19 @@ impl fmt::Display for CallKey {
     }
 }
 
+impl std::str::FromStr for CallKey {
+    type Err = ();
+
+    /// Parses the displayed form `call17` (the id the API and events use).
+    fn from_str(s: &str) -> Result<Self, ()> {
+        let n = s.strip_prefix("call").ok_or(())?;
+        if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(());
+        }
+        n.parse().map(CallKey).map_err(|_| ())
+    }
+}
+
 /// Which leg of a call: A faces the caller, B the callee.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Side {
@@ -523,4 +536,51 @@ pub enum CallEventKind {
         /// Why.
         cause: Cause,
     },
+}
+
+/// One call in progress, as the API and the GUI's active-call list show it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActiveCall {
+    /// The call's key (`call17` in events and the API).
+    pub call: CallKey,
+    /// Calling number.
+    pub caller: String,
+    /// Dialled number.
+    pub callee: String,
+    /// Where the call stands.
+    pub state: ActiveCallState,
+    /// Internal, inbound or outbound.
+    pub call_type: CallType,
+    /// The trunk in use, if any.
+    pub trunk: Option<String>,
+    /// When the INVITE arrived, Unix milliseconds.
+    pub started_unix_ms: i64,
+    /// When it was answered, Unix milliseconds.
+    pub answered_unix_ms: Option<i64>,
+}
+
+/// The states an operator tells apart in the active-call list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ActiveCallState {
+    /// Being set up or ringing.
+    Ringing,
+    /// pbxd itself answered (IVR, PIN prompt) and no callee is connected yet.
+    Application,
+    /// Both parties talking.
+    Answered,
+    /// Answered, one side holds.
+    Held,
+}
+
+impl ActiveCallState {
+    /// The API's name for the state.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActiveCallState::Ringing => "ringing",
+            ActiveCallState::Application => "application",
+            ActiveCallState::Answered => "answered",
+            ActiveCallState::Held => "held",
+        }
+    }
 }
