@@ -18,6 +18,32 @@ async function downloadText(page, button, path) {
   return readFileSync(path, 'utf8');
 }
 
+/** A call between two SIPp phones (played by the Rust side): live in the list, hung up in the GUI. */
+async function liveCall(page, nextLine) {
+  for (const n of ['211', '212']) {
+    const r = await apiCall(page, 'POST', '/api/v1/extensions',
+      { number: n, name: `Phone ${n}`, secret: 'Call-test-Pass5', qualify_interval: 0 });
+    check(r.status === 201, `extension ${n} for the call test (${r.status})`);
+  }
+  await page.evaluate(() => { window.rotaryNoReload = 'calls'; });
+  console.log('CALL 211 Call-test-Pass5 212 Call-test-Pass5');
+  check(await nextLine(30000) === 'CALLING', 'the SIPp phones are calling');
+  const row = '#calls tbody tr[data-callee="212"]';
+  await page.waitForSelector(`${row} .badge:text("answered")`, { timeout: 20000 });
+  const d0 = await page.textContent(`${row} td.duration`);
+  await page.waitForFunction(([r, d]) => document.querySelector(`${r} td.duration`).textContent !== d, [row, d0]);
+  check(true, `the answered call shows up live with its duration ticking (${d0} → …)`);
+  await nav(page, 'Active calls');
+  await page.waitForSelector(`${row} .badge:text("answered")`);
+  await shot(page, '31-calls');
+  await page.click(`${row} button.hangup`);
+  await page.click(`${row} button:text("Confirm hang-up")`);
+  await page.waitForSelector('#calls-none', { timeout: 15000 });
+  check(await page.evaluate(() => window.rotaryNoReload) === 'calls', 'the hung-up call left the list without a reload');
+  const done = await nextLine(40000);
+  check(done === 'CALLDONE 0 0', `both phones saw the BYE (${done})`);
+}
+
 export async function extras(page, { profile, ext, nextLine }) {
   step('dashboard: system resources and calls');
   await nav(page, 'Dashboard');
@@ -33,28 +59,7 @@ export async function extras(page, { profile, ext, nextLine }) {
     const gone = await apiCall(page, 'DELETE', '/api/v1/calls/no-such-call');
     check(gone.status === 404, `hanging up an unknown call is a 404 (${gone.status})`);
     // Two SIPp phones (played by the Rust side) in a call that only the GUI ends.
-    for (const n of ['211', '212']) {
-      const r = await apiCall(page, 'POST', '/api/v1/extensions',
-        { number: n, name: `Phone ${n}`, secret: 'Call-test-Pass5', qualify_interval: 0 });
-      check(r.status === 201, `extension ${n} for the call test (${r.status})`);
-    }
-    await page.evaluate(() => { window.rotaryNoReload = 'calls'; });
-    console.log('CALL 211 Call-test-Pass5 212 Call-test-Pass5');
-    check(await nextLine(30000) === 'CALLING', 'the SIPp phones are calling');
-    const row = '#calls tbody tr:has(td:text-is("212"))';
-    await page.waitForSelector(`${row} .badge:text("answered")`, { timeout: 20000 });
-    const d0 = await page.textContent(`${row} td.duration`);
-    await page.waitForFunction(([r, d]) => document.querySelector(`${r} td.duration`).textContent !== d, [row, d0]);
-    check(true, `the answered call shows up live with its duration ticking (${d0} → …)`);
-    await nav(page, 'Active calls');
-    await page.waitForSelector(`${row} .badge:text("answered")`);
-    await shot(page, '31-calls');
-    await page.click(`${row} button.hangup`);
-    await page.click(`${row} button:text("Confirm hang-up")`);
-    await page.waitForSelector('#calls-none', { timeout: 15000 });
-    check(await page.evaluate(() => window.rotaryNoReload) === 'calls', 'the hung-up call left the list without a reload');
-    const done = await nextLine(40000);
-    check(done === 'CALLDONE 0 0', `both phones saw the BYE (${done})`);
+    if (nextLine) await liveCall(page, nextLine);
   }
 
   step('extensions: CSV export and import');
@@ -76,7 +81,7 @@ export async function extras(page, { profile, ext, nextLine }) {
     const bad = join(profile, 'bad.csv');
     writeFileSync(bad, `${header},secret\n${renamed},x\n`);
     await page.setInputFiles('#ext-import', bad);
-    const err = await page.textContent(await page.waitForSelector('#ext-import-error'));
+    const err = await (await page.waitForSelector('#ext-import-error')).textContent();
     check(/line 2|Line 2/.test(err) && /secret/.test(err), `a bad CSV names its line and column ("${err.trim()}")`);
     check((await apiJson(page, '/api/v1/extensions/300')).name === 'Renamed by CSV', 'nothing of the bad CSV was imported');
   }
@@ -95,7 +100,7 @@ export async function extras(page, { profile, ext, nextLine }) {
     const broken = join(profile, 'broken.json');
     writeFileSync(broken, JSON.stringify({ ...doc, settings: { ...doc.settings, global_ring_time: -5 } }));
     await page.setInputFiles('#config-import', broken);
-    const msg = await page.textContent(await page.waitForSelector('#config-error'));
+    const msg = await (await page.waitForSelector('#config-error')).textContent();
     check(/global_ring_time/.test(msg), `a bad import names the field ("${msg.trim()}")`);
   }
 }

@@ -196,6 +196,7 @@ fn admin_gui_in_headless_chromium() {
         "28-routing-options",
         "29-route-tracer",
         "30-prompts",
+        "31-calls",
     ] {
         let p = shots.join(format!("{name}.png"));
         assert!(p.exists(), "screenshot {} missing", p.display());

@@ -59,7 +59,7 @@ export function CallsTable({ compact = false, onCount = null }) {
       <thead><tr>${H('Caller', 'caller')}${H('Callee', 'callee')}${H('State', 'state')}${H('Type', 'call_type')}
         ${compact ? null : H('Trunk', 'trunk')}${compact ? null : H('Started', 'started_at')}${H('Duration', 'secs')}
         ${may ? html`<th></th>` : null}</tr></thead>
-      <tbody>${sorted.map((c) => html`<tr key=${c.id} data-call=${c.id}>
+      <tbody>${sorted.map((c) => html`<tr key=${c.id} data-call=${c.id} data-callee=${c.callee}>
         <td>${c.caller}</td><td>${c.callee}</td>
         <td><span class=${`badge ${c.state === 'answered' ? 'ok' : c.state === 'held' ? 'warn' : 'off'}`}>${c.state}</span></td>
         <td>${c.call_type}</td>

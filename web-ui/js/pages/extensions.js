@@ -189,6 +189,16 @@ function BulkForm({ onDone, onCancel }) {
   </form>`;
 }
 
+/** Why a CSV import was refused: the API's message, with the line and column it names. */
+function ImportError({ err }) {
+  const line = err.line || Number((/^line (\d+)/.exec(err.message) || [])[1]) || null;
+  const where = [line ? `line ${line}` : '', err.field ? `column ${err.field}` : ''].filter(Boolean).join(', ');
+  return html`<div class="notice error" role="alert" id="ext-import-error">
+    Nothing was imported: ${err.message}
+    ${where ? html`<p class="field-error" id="ext-import-where">At ${where}.</p>` : null}
+  </div>`;
+}
+
 export function Extensions() {
   const exts = useLoad(() => api('GET', '/api/v1/extensions'));
   const regs = useLoad(() => api('GET', '/api/v1/registrations'), [],
@@ -253,12 +263,7 @@ export function Extensions() {
       <input type="file" id="ext-import" class="visually-hidden" accept=".csv,text/csv" onChange=${importCsv} />
     </header>
     <${Notice} error=${exts.error || error} />
-    ${importErr ? html`<div class="notice error" role="alert" id="ext-import-error">
-      <p>Nothing was imported: ${importErr.message}</p>
-      ${importErr.field || importErr.line ? html`<p class="field-error">
-        ${importErr.line ? `Line ${importErr.line}` : ''}${importErr.line && importErr.field ? ', ' : ''}
-        ${importErr.field ? `column ${importErr.field}` : ''}</p>` : null}
-    </div>` : null}
+    ${importErr ? html`<${ImportError} err=${importErr} />` : null}
     ${note ? html`<p class="notice ok" role="status">${note}</p>` : null}
     ${mode === 'new' ? html`<${ExtensionForm} key="new" onDone=${done} onCancel=${() => setMode(null)} />` : null}
     ${mode === 'bulk' ? html`<${BulkForm} onDone=${() => exts.reload()} onCancel=${() => setMode(null)} />` : null}

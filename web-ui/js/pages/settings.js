@@ -134,7 +134,8 @@ export function Settings() {
     </header>
     ${cfgNote ? html`<p class="notice ok" role="status" id="config-note">${cfgNote}</p>` : null}
     ${cfgErr ? html`<p class="notice error" role="alert" id="config-error">
-      Nothing was imported: ${cfgErr.message}${cfgErr.field ? ` (field ${cfgErr.field})` : ''}</p>` : null}
+      Nothing was imported: ${cfgErr.message}
+      ${cfgErr.field && !cfgErr.message.includes(cfgErr.field) ? ` (field ${cfgErr.field})` : ''}</p>` : null}
     <${Notice} error=${error} />
     ${note ? html`<p class="notice ok" role="status" id="settings-note">${note}</p>` : null}
     ${values ? html`<form class="card form" id="settings-form" onSubmit=${submit} novalidate>
