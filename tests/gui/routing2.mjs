@@ -84,6 +84,18 @@ export async function routingPart2(page, { problems, ext }) {
   await page.click('#direct-form button[type=submit]');
   await page.waitForSelector('#direct tr[data-key="boss"]');
   await shot(page, '23-direct-routes');
+  await page.click('#direct tr[data-key="boss"] button.delete');
+  await page.click('#direct tr[data-key="boss"] button.confirm');
+  await page.waitForSelector('#direct-note:has-text("deleted")');
+  check(await page.$('#direct tr[data-key="boss"]') === null, 'a direct route is deleted after the confirm step');
+
+  step('trunks: a trunk in use cannot be deleted');
+  await nav(page, 'Trunks');
+  await page.click('#trunks tr[data-key="sipgw"] button.delete');
+  await page.click('#trunks tr[data-key="sipgw"] button.confirm');
+  const refusal = await (await page.waitForSelector('.notice.error:has-text("in use")')).textContent();
+  check(/409/.test(refusal) && await page.$('#trunks tr[data-key="sipgw"]') !== null,
+    `deleting a trunk that routes use is refused and it stays ("${refusal.slice(0, 90)}…")`);
 
   step('blacklist');
   await nav(page, 'Blacklist');

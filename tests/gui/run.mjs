@@ -2,7 +2,10 @@
 //
 //   node tests/gui/run.mjs <base-url> <admin-password> <screenshot-dir>
 //
-// Started by tests/tests/gui.rs against a fresh release pbxd. When the GUI shows the new
+// Started by tests/tests/gui.rs against a fresh pbxd (release, or ROTARY_PBXD). The pages of
+// issue 7 are driven by routing.mjs, routing2.mjs and extras.mjs (helpers in lib.mjs); for
+// the live call they print `CALL <from> <secret> <to> <secret>` and wait for `CALLING` and
+// `CALLDONE <caller exit> <callee exit>` on stdin. When the GUI shows the new
 // extension as unregistered on the dashboard it prints `REGISTER <number> <secret>`; the Rust
 // side registers that extension with SIPp and answers `REGISTERED <sipp exit code>` on stdin,
 // while this script waits for the dashboard to turn "registered" without a reload.
@@ -393,6 +396,15 @@ try {
     'the operator menu has Backups but no Accounts');
   const opPatch = await apiCall(p3, 'PATCH', '/api/v1/settings', { global_ring_time: 33 });
   check(opPatch.status === 403, 'an operator cannot change settings through the API');
+  await p3.click('nav >> text="Trunks"');
+  await p3.waitForSelector('#trunks tr[data-key="sipgw"]');
+  check(await p3.$('#trunks-new') === null && await p3.$('#trunks button.edit') === null,
+    'an operator sees the trunks but no New, Edit or Delete');
+  await p3.click('nav >> text="Time conditions"');
+  await p3.waitForSelector('#time-conditions tr[data-key="office"]');
+  check(await p3.$('#time-conditions button.override') === null, 'nor the day/night override');
+  const opTrunk = await apiCall(p3, 'DELETE', '/api/v1/trunks/backup');
+  check(opTrunk.status === 403, `the API refuses an operator deleting a trunk (${opTrunk.status})`);
   await p3.close();
 
   check(problems.length === 0, `no page errors, dialogs or CSP violations${problems.length ? `: ${problems.join('; ')}` : ''}`);
