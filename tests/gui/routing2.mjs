@@ -122,14 +122,22 @@ export async function routingPart2(page, { problems, ext }) {
   await page.click('#add-pin-set');
   await page.fill('#f-pin_sets_0__id', 'staff');
   await page.fill('#f-pin_sets_0__pins', '12');
+  await page.click('#add-permission');
+  await page.fill('#f-dial_permissions_0__id', 'national-only');
+  await page.fill('#f-dial_permissions_0__outbound_routes', 'national');
+  await page.fill('#f-dial_permissions_0__members', '999');
   await expectError(page, '#options-form', 'pin_sets_0__pins', /3 to 12 digits/, 'a PIN that is too short');
+  check(/extension 999 does not exist/.test(await page.textContent('#options-form #err-dial_permissions_0__members')),
+    'an unknown permission member is named in the same answer');
   await page.fill('#f-pin_sets_0__pins', '1234:Alice, 98765');
+  await page.fill('#f-dial_permissions_0__members', ext);
   await page.check('#f-block_anonymous');
   await page.click('#options-form button[type=submit]');
   await page.waitForSelector('#options-note:has-text("in effect now")');
   const opts = await apiJson(page, '/api/v1/routing/options');
-  check(opts.block_anonymous && opts.emergency_numbers.join() === '112,110' && opts.pin_sets[0].pins.length === 2,
-    'the options, emergency numbers and PIN set were saved');
+  check(opts.block_anonymous && opts.emergency_numbers.join() === '112,110' && opts.pin_sets[0].pins.length === 2
+    && opts.dial_permissions[0].members.join() === ext && !opts.dial_permissions[0].internal.call_spy,
+  'the options, emergency numbers, PIN set and dial permission were saved');
   await shot(page, '28-routing-options');
 
   step('route tracer');

@@ -1,6 +1,7 @@
 // Routing options (GET/PATCH /api/v1/routing/options): anonymous-call blocking, emergency
-// numbers and their trunks, the "office closed" switch, PIN sets for dial rules, caller-ID
-// mappings and per-extension whitelists. Saving sends only the parts that changed.
+// numbers and their trunks, the "office closed" switch, PIN sets for dial rules, dial
+// permissions, caller-ID mappings and per-extension whitelists. Saving sends only the parts
+// that changed.
 import { html, useState, useEffect } from '../html.js';
 import { api, currentSession } from '../api.js';
 import { Notice } from '../widgets.js';
@@ -9,6 +10,12 @@ import {
 } from '../forms.js';
 
 const PATH = '/api/v1/routing/options';
+/** Internal features a dial permission allows, with their labels. */
+const INTERNAL = [['extension', 'extensions'], ['department', 'departments'], ['ivr', 'IVRs'],
+  ['call_queue', 'queues'], ['conference', 'conferences'], ['paging', 'paging'],
+  ['call_parking', 'parking'], ['call_pickup', 'pickup'], ['feature_codes', 'feature codes'],
+  ['disa', 'DISA'], ['seize_co_line', 'CO line'], ['call_spy', 'call spy']];
+const ALL_BUT_SPY = Object.fromEntries(INTERNAL.map(([k]) => [k, k !== 'call_spy']));
 
 function toForm(o) {
   return {
@@ -17,6 +24,9 @@ function toForm(o) {
     closed_dest: o.office_closed.destination,
     pin_sets: o.pin_sets.map((s) => ({ id: s.id, pins: s.pins.map((p) => (p.label ? `${p.code}:${p.label}` : p.code)).join(', ') })),
     caller_id_mappings: o.caller_id_mappings.map((m) => ({ extensions: m.extensions, cid1: txt(m.cid1), cid2: txt(m.cid2) })),
+    dial_permissions: o.dial_permissions.map((d) => ({ id: d.id, outbound_routes: txt(d.outbound_routes),
+      members: txt(d.members), internal: { ...d.internal } })),
+    default_dial_permission: o.default_dial_permission || '',
     whitelists: o.whitelists.map((w) => ({ id: w.id, direction: w.direction, patterns: txt(w.patterns), extensions: txt(w.extensions) })),
   };
 }
@@ -43,6 +53,9 @@ function build(v) {
     }),
     whitelists: v.whitelists.map((w) => ({ id: w.id.trim(), direction: w.direction,
       patterns: words(w.patterns), extensions: words(w.extensions) })),
+    dial_permissions: v.dial_permissions.map((d) => ({ id: d.id.trim(), outbound_routes: words(d.outbound_routes),
+      members: words(d.members), internal: d.internal })),
+    default_dial_permission: v.default_dial_permission || null,
   };
 }
 
@@ -96,6 +109,26 @@ function OptionsForm({ served, onSaved, setNote }) {
         ${errLine('pin_sets', f.err('pin_sets', true))}
         <button type="button" id="add-pin-set" onClick=${() => f.addRow('pin_sets', { id: '', pins: '' })}>Add PIN set</button>
       </div>
+      <div class="field wide rows"><span class="label">Dial permissions</span>
+        <table class="rows" id="dial-permissions"><thead><tr><th>Id</th><th>Outbound routes</th><th>Members</th>
+          <th>Internal features</th><th></th></tr></thead>
+          <tbody>${values.dial_permissions.map((d, i) => html`<tr key=${i}>
+            <td>${rowInput('dial_permissions', i, 'id', 'text', { label: `Permission ${i + 1}` })}${rowErr('dial_permissions', i, 'id')}</td>
+            <td>${rowInput('dial_permissions', i, 'outbound_routes', 'text', { label: `Routes ${i + 1}` })}${rowErr('dial_permissions', i, 'outbound_routes')}</td>
+            <td>${rowInput('dial_permissions', i, 'members', 'text', { label: `Members ${i + 1}` })}${rowErr('dial_permissions', i, 'members')}</td>
+            <td><details><summary>${INTERNAL.filter(([k]) => d.internal[k]).length} of ${INTERNAL.length}</summary>
+              <span class="days">${INTERNAL.map(([k, label]) => html`<label key=${k}><input type="checkbox"
+                checked=${!!d.internal[k]} onChange=${(e) => setRow('dial_permissions', i, 'internal',
+                  { ...d.internal, [k]: e.currentTarget.checked })} />${label}</label>`)}</span></details>
+              ${errLine(`dial_permissions[${i}]`, f.err(`dial_permissions[${i}]`, true))}</td>
+            <td>${del('dial_permissions', i)}</td></tr>`)}</tbody></table>
+        ${errLine('dial_permissions', f.err('dial_permissions', true))}
+        <button type="button" id="add-permission" onClick=${() => f.addRow('dial_permissions',
+          { id: '', outbound_routes: '', members: '', internal: { ...ALL_BUT_SPY } })}>Add dial permission</button>
+        <small class="hint">Routes and members: comma-separated ids and extension numbers.</small>
+      </div>
+      ${F('Permission of unlisted extensions', 'default_dial_permission', f.select('default_dial_permission',
+        [['', 'everything but call spy'], ...values.dial_permissions.filter((d) => d.id.trim()).map((d) => d.id.trim())]))}
       <div class="field wide rows"><span class="label">Caller-ID mappings</span>
         <table class="rows" id="cid-mappings"><thead><tr><th>Extensions</th><th>CID1</th><th>CID2</th><th></th></tr></thead>
           <tbody>${values.caller_id_mappings.map((m, i) => html`<tr key=${i}>
