@@ -31,7 +31,7 @@ async function liveCall(page, nextLine) {
   const row = '#calls tbody tr[data-callee="212"]';
   await page.waitForSelector(`${row} .badge:text("answered")`, { timeout: 20000 });
   const d0 = await page.textContent(`${row} td.duration`);
-  await page.waitForFunction(([r, d]) => document.querySelector(`${r} td.duration`).textContent !== d, [row, d0]);
+  await page.waitForFunction(([r, d]) => (document.querySelector(`${r} td.duration`)?.textContent ?? d) !== d, [row, d0]);
   check(true, `the answered call shows up live with its duration ticking (${d0} → …)`);
   await nav(page, 'Active calls');
   await page.waitForSelector(`${row} .badge:text("answered")`);
@@ -76,7 +76,7 @@ export async function extras(page, { profile, ext, nextLine }) {
     writeFileSync(csvPath, `${header}\n${renamed}\n`);
     await page.setInputFiles('#ext-import', csvPath);
     await page.waitForSelector('.notice.ok:has-text("1 updated")');
-    await page.waitForFunction(() => document.querySelector('#extensions tr[data-ext="300"] td.name').textContent === 'Renamed by CSV');
+    await page.waitForFunction(() => document.querySelector('#extensions tr[data-ext="300"] td.name')?.textContent === 'Renamed by CSV');
     check(true, 'the re-imported CSV renamed 300');
     const bad = join(profile, 'bad.csv');
     writeFileSync(bad, `${header},secret\n${renamed},x\n`);

@@ -159,7 +159,7 @@ export async function routingPart2(page, { problems, ext }) {
   await page.fill('#f-from', '0301112222');
   await page.fill('#f-to', '4930999');
   await page.click('#trace-form button[type=submit]');
-  await page.waitForFunction(() => /0601|IVR/i.test(document.querySelector('#trace-summary').textContent));
+  await page.waitForFunction(() => /0601|IVR/i.test(document.querySelector('#trace-summary')?.textContent ?? ''));
   check(true, 'an inbound trace on sipgw reaches the IVR');
   await noInjection(page, problems, 'route tracer');
   await shot(page, '29-route-tracer');

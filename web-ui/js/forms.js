@@ -50,7 +50,8 @@ export function useForm(init, { listName = null, save }) {
   const [errors, setErrors] = useState({});
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
-  const set = (k, v) => setValues((x) => ({ ...x, [k]: v }));
+  /** Set field `k` to `v`, or to `v(current)` when `v` is a function. */
+  const set = (k, v) => setValues((x) => ({ ...x, [k]: typeof v === 'function' ? v(x[k]) : v }));
   const setRow = (list, i, k, v) => setValues((x) => ({
     ...x, [list]: x[list].map((r, j) => (j === i ? { ...r, [k]: v } : r)),
   }));
@@ -214,24 +215,33 @@ export function destBody(d) {
 
 /**
  * An ordered choice of several items (trunks of a route, members of a department): the
- * chosen ones in order with up and remove buttons, and a select to add another.
+ * chosen ones in order with up and remove buttons, and a select to add another. `onChange`
+ * receives an updater function of the current list (`useForm`'s `set` takes one).
  */
 export function OrderedPicker({ name, value, options, onChange, label = 'item' }) {
   const chosen = value || [];
   const left = (options || []).filter((o) => !chosen.includes(o[0]));
   const labelOf = (v) => ((options || []).find((o) => o[0] === v) || [v, v])[1];
-  const up = (i) => onChange(chosen.map((x, j) => (j === i - 1 ? chosen[i] : j === i ? chosen[i - 1] : x)));
+  // Changes are updaters of the current list, so quick successive picks all count.
+  const add = (v) => onChange((cur) => ((cur || []).includes(v) ? cur : [...(cur || []), v]));
+  const remove = (v) => onChange((cur) => (cur || []).filter((x) => x !== v));
+  const up = (v) => onChange((cur) => {
+    const l = [...(cur || [])];
+    const i = l.indexOf(v);
+    if (i > 0) [l[i - 1], l[i]] = [l[i], l[i - 1]];
+    return l;
+  });
   const id = fid(name);
   return html`<div class="picker" id=${`f-${id}`}>
     <ol class="chosen">${chosen.map((v, i) => html`<li key=${v} data-value=${v}>
       <span>${labelOf(v)}</span>
       <button type="button" class="mini" aria-label=${`Move ${v} up`} disabled=${i === 0}
-        onClick=${() => up(i)}>↑</button>
+        onClick=${() => up(v)}>↑</button>
       <button type="button" class="mini" aria-label=${`Remove ${v}`}
-        onClick=${() => onChange(chosen.filter((x) => x !== v))}>✕</button></li>`)}
+        onClick=${() => remove(v)}>✕</button></li>`)}
     </ol>
     <select id=${`f-${id}-add`} aria-label=${`Add ${label}`} value=""
-      onChange=${(e) => { const v = e.currentTarget.value; if (v) onChange([...chosen, v]); e.currentTarget.value = ''; }}>
+      onChange=${(e) => { const v = e.currentTarget.value; if (v) add(v); e.currentTarget.value = ''; }}>
       <option value="">${`Add ${label}…`}</option>
       ${left.map((o) => html`<option value=${o[0]}>${o[1]}</option>`)}
     </select>
