@@ -364,3 +364,61 @@ fn anonymous_and_blacklisted_callers_are_refused() {
     assert_eq!(cdr["cause"], "route.blacklisted", "{cdr}");
     assert_eq!(cdr["call_type"], "inbound", "{cdr}");
 }
+
+#[test]
+fn a_remote_pbx_on_an_account_trunk_calls_in_by_digest_and_by_its_registration() {
+    let s = site();
+    s.admin(
+        "POST",
+        "/api/v1/trunks",
+        json!({"id": "branch",
+               "mode": {"kind": "account", "username": "br1", "password": "Branch-Pass-731"}}),
+    );
+    s.admin(
+        "POST",
+        "/api/v1/inbound-routes",
+        json!({"name": "from-branch", "trunk": "branch", "did": "_4930XXX",
+               "destination": {"type": "extension", "number": "202"}}),
+    );
+    // 1. The remote PBX answers our 407 with the account's digest.
+    let callee = uas(&s, "uas_answer.xml", s.callee_port);
+    let line = "br1;[authentication username=br1 password=Branch-Pass-731]".to_string();
+    let r = sipp(
+        &s.d.sip_addr(),
+        "call_uac.xml",
+        &[line],
+        free_port(),
+        &["-m", "1", "-s", "4930300"],
+    );
+    assert_eq!(r.code, 0, "remote PBX calls with digest: {}", r.output);
+    assert_eq!(callee.join().expect("callee").code, 0);
+    let cdr = s.last_cdr();
+    assert_eq!(cdr["disposition"], "ANSWERED", "{cdr}");
+    assert_eq!(
+        (&cdr["call_type"], &cdr["trunk"], &cdr["did"]),
+        (&json!("inbound"), &json!("branch"), &json!("4930300")),
+        "{cdr}"
+    );
+
+    // 2. Registered from a port, it calls from that port without digest.
+    let pbx_port = free_port();
+    let r = sipp(
+        &s.d.sip_addr(),
+        "reg_auth.xml",
+        &[reg_line("br1", "Branch-Pass-731", 600)],
+        pbx_port,
+        &["-m", "1"],
+    );
+    assert_eq!(r.code, 0, "remote PBX registers: {}", r.output);
+    let callee = uas(&s, "uas_answer.xml", s.callee_port);
+    let r = provider_calls(&s, "trunk_uac.xml", pbx_port, "0309999", "4930301");
+    assert_eq!(r.code, 0, "remote PBX calls from its registered port: {}", r.output);
+    assert_eq!(callee.join().expect("callee").code, 0);
+    let cdr = s.cdr_number(2);
+    assert_eq!((&cdr["trunk"], &cdr["caller"]), (&json!("branch"), &json!("0309999")), "{cdr}");
+
+    // 3. Another port of the same host is a phone, not the trunk: challenged, then refused
+    //    (no credentials in this scenario).
+    let r = provider_calls(&s, "trunk_uac.xml", free_port(), "0309999", "4930302");
+    assert_ne!(r.code, 0, "an unknown port got through:\n{}", r.output);
+}

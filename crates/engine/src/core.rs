@@ -9,6 +9,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Instant;
 
+use rotary_config::routing::TrunkId;
 use rotary_config::Config;
 use rotary_registrar::{
     Account, BindingId, Registrar, RegistrarAction, RegistrarConfig, RegistrarEvent,
@@ -21,7 +22,7 @@ use rotary_sip::{Flow, Message, Method, Request, Response, Transmit};
 
 use crate::call::{
     CallAction, CallKey, CallSettings, CallerInfo, Calls, CallsConfig, ContactTarget,
-    InviteContext, MediaInput,
+    InviteContext, MediaInput, Refusal, Target,
 };
 use crate::metrics::Metrics;
 use crate::routing::Router;
@@ -153,11 +154,12 @@ impl Core {
         host: &str,
         addrs: Vec<std::net::IpAddr>,
     ) {
+        self.router.set_resolved(host, &addrs);
         self.trunks.handle_resolved(now, host, addrs);
         self.drain_trunks(now);
     }
 
-    /// The trunks: identification of inbound requests, call limits, registration state.
+    /// The trunks: identification of inbound requests, registration state.
     pub fn trunks(&self) -> &TrunkSet {
         &self.trunks
     }
@@ -457,24 +459,9 @@ impl Core {
     /// A dialog-creating INVITE: digest-authenticate the caller (407), check its permit
     /// list, look up the callee, and hand the call to the B2BUA.
     fn new_call(&mut self, now: Instant, tx: TxHandle, flow: Flow, req: Request) {
-        if let Some(trunk) = self.router.identify(&self.config, flow.remote) {
+        if let Some(trunk) = self.trunks.identify(flow.remote, &req, None) {
             // A trusted trunk source: no digest challenge; routing decides.
-            let (config, trunk) = (self.config.clone(), trunk.clone());
-            let registrar = &self.registrar;
-            let lookup = |n: &str| contacts(registrar, n);
-            let routed = self
-                .router
-                .inbound(&config, &trunk, &req, self.wall_ms, &lookup);
-            let ctx = InviteContext {
-                caller: routed.caller,
-                target: routed.target,
-                settings: CallSettings::from(&config.settings),
-                wall_unix_ms: self.wall_ms,
-                route: routed.route,
-            };
-            self.calls
-                .handle_invite(now, &mut self.tx, tx, flow, req, ctx);
-            self.drain_calls(now);
+            self.trunk_call(now, tx, flow, req, &trunk);
             return;
         }
         let creds = req
@@ -511,6 +498,17 @@ impl Core {
                 return;
             }
         }
+        if self.trunks.account_trunk(&creds.username).is_some() {
+            // A remote PBX registered to an account trunk, calling in with its digest.
+            match self
+                .trunks
+                .identify(flow.remote, &req, Some(&creds.username))
+            {
+                Some(trunk) => self.trunk_call(now, tx, flow, req, &trunk),
+                None => self.respond(now, tx, &req, 403, "Forbidden (permit)"),
+            }
+            return;
+        }
         let config = self.config.clone();
         let Some(caller) = config.extension(&creds.username) else {
             self.respond(now, tx, &req, 403, "Forbidden");
@@ -539,6 +537,39 @@ impl Core {
             settings: CallSettings::from(&config.settings),
             wall_unix_ms: self.wall_ms,
             route,
+        };
+        self.calls
+            .handle_invite(now, &mut self.tx, tx, flow, req, ctx);
+        self.drain_calls(now);
+    }
+
+    /// A call from a trunk (identified by address, or authenticated as an account trunk):
+    /// inbound routing decides; a trunk at its `max_calls` answers 503.
+    fn trunk_call(&mut self, now: Instant, tx: TxHandle, flow: Flow, req: Request, id: &TrunkId) {
+        let config = self.config.clone();
+        let Some(trunk) = config.routing.trunk(id.as_str()) else {
+            self.respond(now, tx, &req, 403, "Forbidden");
+            return;
+        };
+        let registrar = &self.registrar;
+        let lookup = |n: &str| contacts(registrar, n);
+        let mut routed = self
+            .router
+            .inbound(&config, trunk, &req, self.wall_ms, &lookup);
+        let in_use = self.calls.trunk_calls(id.as_str());
+        if trunk.max_calls.is_some_and(|max| in_use >= max as usize) {
+            tracing::info!(trunk = %id.as_str(), in_use, "inbound call refused: trunk at max_calls");
+            routed.target = Target::Refuse(Refusal {
+                status: 503,
+                code: "trunk.full",
+            });
+        }
+        let ctx = InviteContext {
+            caller: routed.caller,
+            target: routed.target,
+            settings: CallSettings::from(&config.settings),
+            wall_unix_ms: self.wall_ms,
+            route: routed.route,
         };
         self.calls
             .handle_invite(now, &mut self.tx, tx, flow, req, ctx);

@@ -4,6 +4,7 @@
 //! information. Sans-IO like the core: wall time comes in, nothing is looked up on the
 //! network (trunk hosts must be IP addresses until the shell resolves names).
 
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,6 +32,8 @@ pub(crate) type Lookup<'a> = &'a dyn Fn(&str) -> Vec<ContactTarget>;
 pub(crate) struct Router {
     cursors: TrunkCursors,
     local: SocketAddr,
+    /// Trunk and proxy host names as the shell last resolved them (first address).
+    resolved: HashMap<String, IpAddr>,
 }
 
 /// A call from a trunk, routed.
@@ -49,30 +52,24 @@ impl Router {
         Router {
             cursors: TrunkCursors::new(),
             local,
+            resolved: HashMap::new(),
         }
     }
 
-    /// The enabled trunk a request from `source` belongs to: a peer trunk by its host
-    /// address (and port, when configured) or its permitted networks, a register trunk by
-    /// its provider's address (and port, when configured).
-    pub(crate) fn identify<'c>(&self, config: &'c Config, source: SocketAddr) -> Option<&'c Trunk> {
-        let ip_port = |host: &str, port: Option<u16>| {
-            host.parse::<IpAddr>().is_ok_and(|ip| ip == source.ip())
-                && port.is_none_or(|p| p == source.port())
+    /// A trunk host name resolved (again); no addresses forgets it, so calls skip the
+    /// trunk until it resolves.
+    pub(crate) fn set_resolved(&mut self, host: &str, addrs: &[IpAddr]) {
+        match addrs.first() {
+            Some(ip) => self.resolved.insert(host.to_owned(), *ip),
+            None => self.resolved.remove(host),
         };
-        config
-            .routing
-            .trunks
-            .iter()
-            .filter(|t| t.enabled)
-            .find(|t| match &t.mode {
-                TrunkMode::Peer(p) => {
-                    ip_port(p.host.as_str(), p.port)
-                        || p.permit.iter().any(|n| n.contains(&source.ip()))
-                }
-                TrunkMode::Register(r) => ip_port(r.host.as_str(), r.port),
-                TrunkMode::Account(_) => false,
-            })
+    }
+
+    /// The address to send to for `host`: an IP literal, or a resolved name.
+    fn address_of(&self, host: &str) -> Option<IpAddr> {
+        host.parse::<IpAddr>()
+            .ok()
+            .or_else(|| self.resolved.get(host).copied())
     }
 
     /// Where extension `caller` dialling `dialled` goes.
@@ -306,22 +303,26 @@ impl Router {
             tracing::warn!(trunk = %trunk.id, "only UDP trunks carry calls out yet: skipped");
             return None;
         }
-        let Ok(ip) = host.as_str().parse::<IpAddr>() else {
-            tracing::warn!(trunk = %trunk.id, host = %host, "trunk host must be an IP address: skipped");
+        let Some(ip) = self.address_of(host.as_str()) else {
+            tracing::warn!(trunk = %trunk.id, host = %host, "trunk host not resolved (yet): skipped");
             return None;
         };
         let port = port.unwrap_or(transport.default_port());
         let remote = match &proxy {
-            Some(p) => match p.host.as_str().parse::<IpAddr>() {
-                Ok(pip) => SocketAddr::new(pip, p.port.unwrap_or(5060)),
-                Err(_) => {
-                    tracing::warn!(trunk = %trunk.id, "outbound proxy must be an IP address: skipped");
+            Some(p) => match self.address_of(p.host.as_str()) {
+                Some(pip) => SocketAddr::new(pip, p.port.unwrap_or(5060)),
+                None => {
+                    tracing::warn!(trunk = %trunk.id, proxy = %p.host, "outbound proxy not resolved (yet): skipped");
                     return None;
                 }
             },
             None => SocketAddr::new(ip, port),
         };
-        let hostport = SocketAddr::new(ip, port).to_string();
+        // The Request-URI and To keep the provider's name (its domain); packets go to `remote`.
+        let hostport = match host.as_str().parse::<IpAddr>() {
+            Ok(_) => SocketAddr::new(ip, port).to_string(),
+            Err(_) => format!("{host}:{port}"),
+        };
         let number = a.number.as_str();
         let uri = format!("sip:{number}@{hostport}").parse().ok()?;
         let domain = from_domain.map_or_else(|| host.to_string(), |d| d.to_string());
@@ -444,25 +445,6 @@ mod tests {
     }
 
     #[test]
-    fn peer_trunks_are_recognised_by_address_and_configured_port() {
-        let cfg = config(
-            r#"{"trunks":[{"id":"a","mode":{"kind":"peer","host":"10.0.0.1","port":5070}},
-                          {"id":"b","mode":{"kind":"peer","host":"10.0.0.2",
-                                            "permit":["192.0.2.0/24"]}}]}"#,
-        );
-        let r = Router::new("10.0.0.9:5060".parse().unwrap());
-        let id = |s: &str| {
-            r.identify(&cfg, s.parse().unwrap())
-                .map(|t| t.id.to_string())
-        };
-        assert_eq!(id("10.0.0.1:5070").as_deref(), Some("a"));
-        assert_eq!(id("10.0.0.1:5060"), None, "same host, other port: a phone");
-        assert_eq!(id("10.0.0.2:40000").as_deref(), Some("b"));
-        assert_eq!(id("192.0.2.77:5060").as_deref(), Some("b"));
-        assert_eq!(id("10.0.0.3:5060"), None);
-    }
-
-    #[test]
     fn a_trunk_attempt_carries_the_trunk_identity_and_credentials() {
         let cfg = config(
             r#"{"trunks":[{"id":"p","identity":"pai","max_calls":3,
@@ -512,6 +494,46 @@ mod tests {
         );
         assert_eq!(leg.flow.remote, "10.0.0.1:5060".parse().unwrap());
         assert_eq!(leg.max_calls, Some(3));
+    }
+
+    #[test]
+    fn a_trunk_named_by_host_name_is_dialled_once_resolved() {
+        let mut c = (*config(
+            r#"{"trunks":[{"id":"p","mode":{"kind":"peer","host":"sip.example.com",
+                 "port":5080}}],
+                "outbound_routes":[{"id":"out","patterns":[{"pattern":"_0X."}],
+                 "trunks":["p"]}]}"#,
+        ))
+        .clone();
+        let ext = rotary_config::validate_extension(
+            &rotary_config::ExtensionInput {
+                number: Some("101".into()),
+                secret: Some("Secret-42x-long".into()),
+                ..Default::default()
+            },
+            None,
+            &c.settings,
+        )
+        .unwrap();
+        c.extensions.insert(ext.number.clone(), ext);
+        let cfg = Arc::new(c);
+        let mut r = Router::new("10.0.0.9:5060".parse().unwrap());
+        let (target, _) = r.outbound(&cfg, "101", "0301234", 0, &no_contacts);
+        assert!(
+            !matches!(&target, Target::Trunks(p) if !p.attempts.is_empty()),
+            "unresolved: no attempt, got {target:?}"
+        );
+        r.set_resolved("sip.example.com", &["192.0.2.7".parse().unwrap()]);
+        let (target, _) = r.outbound(&cfg, "101", "0301234", 0, &no_contacts);
+        let Target::Trunks(plan) = target else {
+            panic!("trunks expected: {target:?}")
+        };
+        let leg = &plan.attempts[0];
+        assert_eq!(leg.uri.to_string(), "sip:0301234@sip.example.com:5080");
+        assert_eq!(leg.flow.remote, "192.0.2.7:5080".parse().unwrap());
+        r.set_resolved("sip.example.com", &[]);
+        let (target, _) = r.outbound(&cfg, "101", "0301234", 0, &no_contacts);
+        assert!(!matches!(&target, Target::Trunks(p) if !p.attempts.is_empty()));
     }
 
     #[test]

@@ -57,12 +57,13 @@ enum Kind {
     },
     Register {
         addrs: Vec<IpAddr>,
+        port: Option<u16>,
         contact_user: String,
     },
     Account {
         username: String,
         permit: Vec<IpNet>,
-        sources: Vec<IpAddr>,
+        sources: Vec<SocketAddr>,
     },
 }
 
@@ -101,6 +102,7 @@ impl TrunkDirectory {
                         }
                         Kind::Register {
                             addrs,
+                            port: r.port,
                             contact_user: r.contact_user().to_owned(),
                         }
                     }
@@ -119,9 +121,10 @@ impl TrunkDirectory {
         TrunkDirectory { entries }
     }
 
-    /// The addresses an account trunk's remote PBX is registered from (its bindings'
-    /// sources); requests from them are that trunk's.
-    pub fn set_account_sources(&mut self, trunk: &TrunkId, addrs: Vec<IpAddr>) {
+    /// The addresses (IP and port) an account trunk's remote PBX is registered from (its
+    /// bindings' sources); requests from them are that trunk's. The port counts: phones
+    /// behind the same NAT address are not the trunk.
+    pub fn set_account_sources(&mut self, trunk: &TrunkId, addrs: Vec<SocketAddr>) {
         for e in &mut self.entries {
             if let (true, Kind::Account { sources, .. }) = (&e.id == trunk, &mut e.kind) {
                 *sources = addrs.clone();
@@ -139,10 +142,11 @@ impl TrunkDirectory {
     }
 
     /// Which trunk `req` came from, if any. In order: an account trunk by authenticated
-    /// username (source within its permit list) or by its registered source address; a peer
-    /// trunk by address (a matching configured port wins a tie); a register trunk by the
-    /// provider's address (the Contact user in the Request-URI wins a tie); a register trunk
-    /// by Contact user alone.
+    /// username (source within its permit list) or by its registered source address and
+    /// port; a peer trunk by address (and port, when the trunk names one: another port on
+    /// the same host is a phone) or permitted network; a register trunk by the provider's
+    /// address (and configured port; the Contact user in the Request-URI wins a tie); a
+    /// register trunk by Contact user alone.
     #[must_use]
     pub fn identify(&self, req: &InboundRequest<'_>) -> Option<&TrunkId> {
         let ip = req.source.ip().to_canonical();
@@ -154,7 +158,10 @@ impl TrunkDirectory {
             } => {
                 let by_user = req.auth_user == Some(username.as_str())
                     && (permit.is_empty() || permit.iter().any(|n| n.contains(&ip)));
-                by_user || sources.iter().any(|s| s.to_canonical() == ip)
+                by_user
+                    || sources
+                        .iter()
+                        .any(|s| s.ip().to_canonical() == ip && s.port() == req.source.port())
             }
             _ => false,
         });
@@ -165,8 +172,9 @@ impl TrunkDirectory {
             .entries
             .iter()
             .filter(|e| match &e.kind {
-                Kind::Peer { addrs, nets, .. } => {
-                    addrs.iter().any(|a| a.to_canonical() == ip)
+                Kind::Peer { addrs, nets, port } => {
+                    (addrs.iter().any(|a| a.to_canonical() == ip)
+                        && port.is_none_or(|p| p == req.source.port()))
                         || nets.iter().any(|n| n.contains(&ip))
                 }
                 _ => false,
@@ -186,7 +194,10 @@ impl TrunkDirectory {
             .entries
             .iter()
             .filter(|e| match &e.kind {
-                Kind::Register { addrs, .. } => addrs.iter().any(|a| a.to_canonical() == ip),
+                Kind::Register { addrs, port, .. } => {
+                    addrs.iter().any(|a| a.to_canonical() == ip)
+                        && port.is_none_or(|p| p == req.source.port())
+                }
                 _ => false,
             })
             .collect();
@@ -269,6 +280,16 @@ mod tests {
             id(&d, req("192.0.2.10:5080", None)).as_deref(),
             Some("peer-b")
         );
+        // peer-b names its port: from another port of the host only peer-a (no port) is left.
+        let only_b = TrunkDirectory::new(
+            &trunks(&SET.replace("192.0.2.10\",\"permit", "192.0.2.11\",\"permit")),
+            &HashMap::new(),
+        );
+        assert_eq!(
+            id(&only_b, req("192.0.2.10:5060", None)),
+            None,
+            "a phone on the peer's host"
+        );
         assert_eq!(
             id(&d, req("198.51.100.7:5060", None)).as_deref(),
             Some("peer-a")
@@ -312,10 +333,15 @@ mod tests {
         r.source = "10.0.0.1:5060".parse().unwrap();
         assert_eq!(id(&d, r), None, "outside the permit list");
         let branch = TrunkId::new("branch").unwrap();
-        d.set_account_sources(&branch, vec!["10.0.0.1".parse().unwrap()]);
+        d.set_account_sources(&branch, vec!["10.0.0.1:5999".parse().unwrap()]);
         assert_eq!(
             id(&d, req("10.0.0.1:5999", None)).as_deref(),
             Some("branch")
+        );
+        assert_eq!(
+            id(&d, req("10.0.0.1:5062", None)),
+            None,
+            "a phone behind the same address"
         );
         assert_eq!(d.account_for_user("branch1"), Some(&branch));
         assert_eq!(d.account_for_user("nobody"), None);

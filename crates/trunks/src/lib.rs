@@ -8,7 +8,6 @@
 //!   30 minutes, seeded jitter), stops retrying fast after 403, and unregisters
 //!   (Expires: 0) when stopped. Its [`TrunkStatus`] is what the API shows.
 //! - [`TrunkDirectory`]: which trunk an inbound request came from.
-//! - [`CallLimits`]: concurrent calls per trunk ("Simultaneous Calls").
 //!
 //! Driving a client (the engine puts each request in a client transaction and feeds the
 //! transaction's outcome back):
@@ -41,13 +40,11 @@
 
 mod backoff;
 mod identify;
-mod limits;
 mod register;
 mod status;
 
 pub use backoff::MAX_BACKOFF;
 pub use identify::{hostnames, InboundRequest, TrunkDirectory};
-pub use limits::{CallLimits, TrunkSlot};
 pub use register::{
     RegistrationClient, RegistrationConfig, RegistrationEvent, TransactionFailure, TrunkRequest,
 };

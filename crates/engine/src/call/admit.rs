@@ -241,12 +241,20 @@ pub(crate) fn start(
         round_start: 0,
         app: None,
         trunk_slot: None,
+        inbound_slot: None,
         time_limit: None,
     };
     call.track_server(cx.sh, tx);
     let local_tag = call.a.dialog.local_tag.clone();
     call.track_dialog(cx.sh, &call_id, &local_tag, DialogRef::A);
     cx.sh.active += 1;
+    if call.caller_external {
+        // An inbound trunk call holds one of the trunk's `max_calls` slots until it ends.
+        if let Some(trunk) = call.route.trunk.clone() {
+            *cx.sh.trunk_calls.entry(trunk.clone()).or_insert(0) += 1;
+            call.inbound_slot = Some(trunk);
+        }
+    }
     let skip = usize::from(call.caller_external);
     for number in [&call.caller, &call.callee].into_iter().skip(skip) {
         *cx.sh.busy.entry(number.clone()).or_insert(0) += 1;

@@ -244,7 +244,12 @@ fn next_trunk(cx: &mut Cx<'_>, call: &mut Call) -> bool {
 
 /// Give back the trunk call slot the call holds, if any.
 pub(crate) fn release_trunk(sh: &mut Shared, call: &mut Call) {
-    if let Some(trunk) = call.trunk_slot.take() {
+    release_slot(sh, &mut call.trunk_slot);
+}
+
+/// Give back the trunk call slot in `slot`, if any.
+pub(crate) fn release_slot(sh: &mut Shared, slot: &mut Option<String>) {
+    if let Some(trunk) = slot.take() {
         if let Some(n) = sh.trunk_calls.get_mut(&trunk) {
             *n = n.saturating_sub(1);
             if *n == 0 {

@@ -315,6 +315,8 @@ pub(crate) struct Call {
     pub(crate) app: Option<super::app::App>,
     /// The trunk this call holds a slot of (max concurrent calls).
     pub(crate) trunk_slot: Option<String>,
+    /// The trunk an inbound call came in on, whose slot it holds until it ends.
+    pub(crate) inbound_slot: Option<String>,
     /// End the answered call after this long.
     pub(crate) time_limit: Option<Duration>,
 }
@@ -430,6 +432,7 @@ impl Call {
         }
         self.app = None;
         super::dial::release_trunk(cx.sh, self);
+        super::dial::release_slot(cx.sh, &mut self.inbound_slot);
         if self.relay.is_some() {
             cx.sh
                 .actions
