@@ -2,7 +2,10 @@
 //
 //   node tests/gui/run.mjs <base-url> <admin-password> <screenshot-dir>
 //
-// Started by tests/tests/gui.rs against a fresh release pbxd. When the GUI shows the new
+// Started by tests/tests/gui.rs against a fresh pbxd (release, or ROTARY_PBXD). The pages of
+// issue 7 are driven by routing.mjs, routing2.mjs and extras.mjs (helpers in lib.mjs); for
+// the live call they print `CALL <from> <secret> <to> <secret>` and wait for `CALLING` and
+// `CALLDONE <caller exit> <callee exit>` on stdin. When the GUI shows the new
 // extension as unregistered on the dashboard it prints `REGISTER <number> <secret>`; the Rust
 // side registers that extension with SIPp and answers `REGISTERED <sipp exit code>` on stdin,
 // while this script waits for the dashboard to turn "registered" without a reload.
@@ -12,6 +15,10 @@ import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { XSS, check, step, shot, apiCall, elapsed, setShotDir, fakeRegistrar } from './lib.mjs';
+import { routingPart1 } from './routing.mjs';
+import { routingPart2 } from './routing2.mjs';
+import { extras } from './extras.mjs';
 
 const [base, password, shots] = process.argv.slice(2);
 if (!base || !password || !shots) {
@@ -19,12 +26,11 @@ if (!base || !password || !shots) {
   process.exit(2);
 }
 mkdirSync(shots, { recursive: true });
+setShotDir(shots);
 
-const XSS = '<img src=x onerror=alert(1)>';
 const NEW_ADMIN_PW = 'Wizard-Boss-42';
 const EXT = '201';
 const SECRET = 'Gui-test-Pass7';
-const started = Date.now();
 const stdinLines = createInterface({ input: process.stdin });
 const pendingLines = [];
 const lineWaiters = [];
@@ -37,12 +43,6 @@ const nextLine = (ms) => new Promise((resolve, reject) => {
   const t = setTimeout(() => reject(new Error('no answer on stdin')), ms);
   lineWaiters.push((l) => { clearTimeout(t); resolve(l); });
 });
-
-function check(cond, what) {
-  if (!cond) throw new Error(what);
-  console.log(`ok  ${what}`);
-}
-const step = (name) => console.log(`--  ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 
 const profile = mkdtempSync(join(tmpdir(), 'rotary-gui-chromium-'));
 // A persistent context is how Playwright passes a fresh --user-data-dir to Chromium.
@@ -71,27 +71,10 @@ function watch(page, label) {
   });
 }
 
-async function shot(page, name) {
-  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
-}
-
 async function login(page, pw, user = 'admin') {
   await page.fill('#login-user', user);
   await page.fill('#login-password', pw);
   await page.click('form[aria-label="Log in"] button[type=submit]');
-}
-
-/** Call the API from the page with its session token. */
-async function apiCall(page, method, path, body) {
-  return page.evaluate(async ([m, p, b]) => {
-    const t = JSON.parse(sessionStorage.getItem('rotary.session')).token;
-    const r = await fetch(p, {
-      method: m,
-      headers: { Authorization: `Bearer ${t}`, 'Content-Type': 'application/json' },
-      body: b === null ? undefined : JSON.stringify(b),
-    });
-    return { status: r.status, body: await r.text() };
-  }, [method, path, body === undefined ? null : body]);
 }
 
 const nav = (page, title) => page.click(`nav >> text="${title}"`);
@@ -216,7 +199,7 @@ try {
   check(true, 'search narrows the list');
   await page.fill('#ext-search', '');
   await page.click('#extensions th button:text("Number")');
-  await page.waitForFunction(() => document.querySelector('#extensions tbody tr').dataset.ext === '402');
+  await page.waitForFunction(() => document.querySelector('#extensions tbody tr')?.dataset.ext === '402');
   check(true, 'clicking a column header sorts');
   await shot(page, '04-extensions');
 
@@ -225,7 +208,7 @@ try {
   await page.fill('#f-name', `"><script>alert(2)</script>`);
   await page.click('#extension-form button[type=submit]');
   await page.waitForFunction(() => document.querySelector('#extensions tr[data-ext="300"] td.name')
-    .textContent === '"><script>alert(2)</script>');
+    ?.textContent === '"><script>alert(2)</script>');
   check(true, 'an edited name with markup renders as text');
 
   step('dashboard: live registration');
@@ -335,6 +318,16 @@ try {
   check(!(await page.textContent('#audit')).includes('Billing-Pass-42'), 'no password in the audit page');
   await shot(page, '13-audit');
 
+  // The pages of issue 7 (routing, prompts, calls, system, CSV and configuration files).
+  const registrar = await fakeRegistrar();
+  try {
+    await routingPart1(page, { problems, registrarPort: registrar.port, ext: EXT, ext2: '202' });
+    await routingPart2(page, { problems, ext: EXT });
+    await extras(page, { profile, ext: EXT, nextLine });
+  } finally {
+    registrar.close();
+  }
+
   step('backups');
   await nav(page, 'Backups');
   await page.waitForSelector('#backup-create');
@@ -403,6 +396,15 @@ try {
     'the operator menu has Backups but no Accounts');
   const opPatch = await apiCall(p3, 'PATCH', '/api/v1/settings', { global_ring_time: 33 });
   check(opPatch.status === 403, 'an operator cannot change settings through the API');
+  await p3.click('nav >> text="Trunks"');
+  await p3.waitForSelector('#trunks tr[data-key="sipgw"]');
+  check(await p3.$('#trunks-new') === null && await p3.$('#trunks button.edit') === null,
+    'an operator sees the trunks but no New, Edit or Delete');
+  await p3.click('nav >> text="Time conditions"');
+  await p3.waitForSelector('#time-conditions tr[data-key="office"]');
+  check(await p3.$('#time-conditions button.override') === null, 'nor the day/night override');
+  const opTrunk = await apiCall(p3, 'DELETE', '/api/v1/trunks/backup');
+  check(opTrunk.status === 403, `the API refuses an operator deleting a trunk (${opTrunk.status})`);
   await p3.close();
 
   check(problems.length === 0, `no page errors, dialogs or CSP violations${problems.length ? `: ${problems.join('; ')}` : ''}`);
@@ -419,5 +421,5 @@ try {
   rmSync(profile, { recursive: true, force: true });
   stdinLines.close();
 }
-console.log(`${failed ? 'FAILED' : 'PASSED'} in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${shots}`);
+console.log(`${failed ? 'FAILED' : 'PASSED'} in ${elapsed()} s; screenshots in ${shots}`);
 process.exit(failed ? 1 : 0);

@@ -1,15 +1,20 @@
 //! The admin web GUI in a real browser: the release pbxd serves it, `tests/gui/run.mjs`
-//! drives headless Chromium through it (playwright-core), and this test registers the
-//! extension the script created with SIPp when the script asks, so the dashboard can be seen
-//! turning "registered" live. Screenshots land in `<target>/gui-screenshots/`.
+//! drives headless Chromium through it (playwright-core), and this test plays the phones the
+//! script asks for over stdout: `REGISTER <number> <secret>` registers an extension with
+//! SIPp (answered `REGISTERED <exit code>`), so the dashboard can be seen turning
+//! "registered" live; `CALL <from> <secret> <to> <secret>` registers `<to>` as an answering
+//! SIPp phone and calls it from `<from>` (answered `CALLING` at once, then `CALLDONE <caller
+//! exit code> <callee exit code>` once the GUI has hung the call up). Screenshots land in
+//! `<target>/gui-screenshots/`.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
+use std::process::ChildStdin;
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use rotary_e2e::{free_port, reg_line, sipp, Pbxd, TempDir, ADMIN_PASSWORD};
+use rotary_e2e::{free_port, reg_line, sipp, wait_udp_bound, Pbxd, TempDir, ADMIN_PASSWORD};
 
 /// `tests/gui` in the source tree.
 fn gui_dir() -> PathBuf {
@@ -101,7 +106,8 @@ fn admin_gui_in_headless_chromium() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("start node");
-    let mut stdin = child.stdin.take().expect("stdin");
+    let stdin = Arc::new(Mutex::new(child.stdin.take().expect("stdin")));
+    let call_log = Arc::new(Mutex::new(Vec::<String>::new()));
     let (tx, rx) = mpsc::channel::<String>();
     for stream in [
         child
@@ -145,13 +151,19 @@ fn admin_gui_in_headless_chromium() {
                 transcript.push(format!("SIPp failed:\n{}", run.output));
             }
             registered = run.code == 0;
-            // The script may already have given up; a broken pipe then shows in its output.
-            let _ = writeln!(stdin, "REGISTERED {}", run.code);
-            let _ = stdin.flush();
+            answer(&stdin, &format!("REGISTERED {}", run.code));
+        } else if let Some(rest) = line.strip_prefix("CALL ") {
+            let words: Vec<String> = rest.split_whitespace().map(str::to_owned).collect();
+            if let [from, from_secret, to, to_secret] = words.as_slice() {
+                place_call(&d, [from, from_secret, to, to_secret], &stdin, &call_log);
+            } else {
+                answer(&stdin, "CALLDONE bad-request");
+            }
         }
         transcript.push(line);
     }
     let status = child.wait().expect("wait for node");
+    transcript.extend(call_log.lock().expect("call log").drain(..));
     let out = transcript.join("\n");
     assert!(status.success(), "GUI test failed ({status}):\n{out}");
     assert!(
@@ -173,8 +185,96 @@ fn admin_gui_in_headless_chromium() {
         "13-audit",
         "14-backups",
         "15-https",
+        "20-trunks",
+        "21-outbound-routes",
+        "22-inbound-routes",
+        "23-direct-routes",
+        "24-time-conditions",
+        "25-ivrs",
+        "26-departments",
+        "27-blacklist",
+        "28-routing-options",
+        "29-route-tracer",
+        "30-prompts",
+        "31-calls",
     ] {
         let p = shots.join(format!("{name}.png"));
         assert!(p.exists(), "screenshot {} missing", p.display());
     }
+}
+
+/// A line for the script on its stdin. The script may already have given up; a broken pipe
+/// then shows in its output.
+fn answer(stdin: &Mutex<ChildStdin>, line: &str) {
+    if let Ok(mut w) = stdin.lock() {
+        let _ = writeln!(w, "{line}");
+        let _ = w.flush();
+    }
+}
+
+/// Register `to` from a SIPp phone that answers and waits for BYE, call it from `from`
+/// (a SIPp caller that waits for BYE too), answer `CALLING`, and `CALLDONE <caller>
+/// <callee>` with both exit codes once the call is over (the GUI hangs it up).
+fn place_call(
+    d: &Pbxd,
+    [from, from_secret, to, to_secret]: [&String; 4],
+    stdin: &Arc<Mutex<ChildStdin>>,
+    log: &Arc<Mutex<Vec<String>>>,
+) {
+    let port = free_port();
+    let reg = sipp(
+        &d.sip_addr(),
+        "reg_auth.xml",
+        &[reg_line(to, to_secret, 600)],
+        port,
+        &["-m", "1"],
+    );
+    if reg.code != 0 {
+        log.lock()
+            .expect("call log")
+            .push(format!("SIPp callee registration failed:\n{}", reg.output));
+        answer(stdin, &format!("CALLDONE register-failed {}", reg.code));
+        return;
+    }
+    let target = d.sip_addr();
+    let callee = std::thread::spawn(move || {
+        sipp(
+            &target,
+            "uas_answer.xml",
+            &["x".to_string()],
+            port,
+            &["-m", "1"],
+        )
+    });
+    wait_udp_bound(port);
+    let target = d.sip_addr();
+    let line = format!("{from};[authentication username={from} password={from_secret}]");
+    let to = to.clone();
+    let caller = std::thread::spawn(move || {
+        sipp(
+            &target,
+            "call_uac_byed.xml",
+            &[line],
+            free_port(),
+            &["-m", "1", "-s", &to],
+        )
+    });
+    answer(stdin, "CALLING");
+    let (stdin, log) = (Arc::clone(stdin), Arc::clone(log));
+    std::thread::spawn(move || {
+        let mut codes = Vec::new();
+        for (who, h) in [("caller", caller), ("callee", callee)] {
+            let run = h.join().unwrap_or_else(|_| rotary_e2e::SippRun {
+                code: -1,
+                output: "SIPp thread panicked".into(),
+            });
+            if run.code != 0 {
+                log.lock()
+                    .expect("call log")
+                    .push(format!("SIPp {who} failed:\n{}", run.output));
+            }
+            codes.push(run.code.to_string());
+        }
+        answer(&stdin, &format!("CALLDONE {}", codes.join(" ")));
+    });
 }

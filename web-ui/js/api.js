@@ -35,6 +35,7 @@ export class ApiError extends Error {
     this.status = status;
     this.field = body && body.field ? body.field : null;
     this.issues = body && Array.isArray(body.issues) ? body.issues : [];
+    this.line = body && Number.isInteger(body.line) ? body.line : null; // CSV imports
   }
 
   /** `{field: message}` for every field the API named (all issues, else `field`). */

@@ -46,18 +46,30 @@ function Shell({ session }) {
       <button type="button" class="logout" onClick=${logout}>Log out</button></header>
       <${Wizard} onDone=${() => { setSetup('done'); navigate('/'); }} /></div>`;
   }
+  // Menu sections in page order: pages without a group first, then one heading per group.
+  const groups = [];
+  for (const p of visible) {
+    const g = p.group || '';
+    let sec = groups.find((x) => x.name === g);
+    if (!sec) { sec = { name: g, pages: [] }; groups.push(sec); }
+    sec.pages.push(p);
+  }
   return html`<div class="shell">
     <header class="top">
       <span class="brand">Rotary</span>
       <button type="button" class="menu-toggle" aria-expanded=${menu} aria-controls="nav"
         onClick=${() => setMenu(!menu)}>Menu</button>
-      <nav id="nav" class=${menu ? 'open' : ''} aria-label="Main">
-        ${visible.map((p) => html`<${Link} key=${p.path} href=${p.path}
-          aria-current=${page === p ? 'page' : undefined}>${p.title}<//>`)}
-      </nav>
       <span class="who">${session.user} (${session.role})</span>
       <button type="button" class="logout" onClick=${logout}>Log out</button>
     </header>
+    <div class="frame">
+    <nav id="nav" class=${menu ? 'open' : ''} aria-label="Main">
+      ${groups.map((g) => html`<div class="nav-group" key=${g.name}>
+        ${g.name ? html`<span class="nav-title">${g.name}</span>` : null}
+        ${g.pages.map((p) => html`<${Link} key=${p.path} href=${p.path}
+          aria-current=${page === p ? 'page' : undefined}>${p.title}<//>`)}
+      </div>`)}
+    </nav>
     <main class="content">
       ${Page && !allowed(page, session.role) ? html`<section><h1>${page.title}</h1>
           <p class="notice error" role="alert" id="page-denied">403 Forbidden: role ${session.role}
@@ -65,6 +77,7 @@ function Shell({ session }) {
         : Page ? html`<${Page} key=${page.path} />`
         : html`<section><h1>Not found</h1><p>No page at ${path}. <${Link} href="/">Dashboard<//></p></section>`}
     </main>
+    </div>
   </div>`;
 }
 

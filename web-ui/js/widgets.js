@@ -19,26 +19,34 @@ function statusText(status) {
 }
 
 /** A labelled form control with the API's message for `name` below it. */
-export function Field({ label, name, error, hint, children, wide }) {
+export function Field({ label, name, error, hint, children, wide, id = null }) {
   return html`<div class=${`field${error ? ' invalid' : ''}${wide ? ' wide' : ''}`}>
-    <label for=${`f-${name}`}>${label}</label>
+    <label for=${id || `f-${fid(name)}`}>${label}</label>
     ${children}
     ${hint && !error ? html`<small class="hint">${hint}</small>` : null}
-    ${error ? html`<p class="field-error" id=${`err-${name}`} data-field=${name}>${error}</p>` : null}
+    ${error ? html`<p class="field-error" id=${`err-${fid(name)}`} data-field=${name}>${error}</p>` : null}
   </div>`;
+}
+
+/**
+ * The element-id form of a field name: API paths such as `patterns[0].strip` become
+ * `patterns_0__strip`, so ids stay plain CSS selectors (`#f-patterns_0__strip`).
+ */
+export function fid(name) {
+  return String(name).replace(/[^A-Za-z0-9_-]/g, '_');
 }
 
 /** Text/number input bound to `values[name]`. */
 export function Input({ name, values, set, type = 'text', ...rest }) {
   const v = values[name];
-  return html`<input id=${`f-${name}`} name=${name} type=${type}
+  return html`<input id=${`f-${fid(name)}`} name=${name} type=${type}
     value=${v === undefined || v === null ? '' : v}
     onInput=${(e) => set(name, e.currentTarget.value)} ...${rest} />`;
 }
 
 /** Checkbox bound to `values[name]`. */
 export function Check({ name, values, set }) {
-  return html`<input id=${`f-${name}`} name=${name} type="checkbox" checked=${!!values[name]}
+  return html`<input id=${`f-${fid(name)}`} name=${name} type="checkbox" checked=${!!values[name]}
     onChange=${(e) => set(name, e.currentTarget.checked)} />`;
 }
 

@@ -1,9 +1,11 @@
 // Dashboard: which extensions are registered, active calls and system counters, updated live
-// from the event stream (registration.* and call.* events trigger a reload of that part).
+// from the event stream (registration.* and call.* events trigger a reload of that part),
+// and the host's CPU, memory and disk (GET /api/v1/system every 5 s).
 import { html, useState, useEffect, useMemo } from '../html.js';
-import { api, parseMetrics } from '../api.js';
+import { api, parseMetrics, currentSession } from '../api.js';
 import { onEvent, onEventState, lastEventSeq } from '../events.js';
 import { Notice, useLoad, fmtTime } from '../widgets.js';
+import { CallsTable, duration } from './calls.js';
 
 const isReg = (ev) => ev.type.startsWith('registration.');
 const isCallOrReg = (ev) => ev.type.startsWith('call.') || isReg(ev);
@@ -15,6 +17,42 @@ async function loadSystem() {
     api('GET', '/metrics'),
   ]);
   return { health, m: parseMetrics(metricsText) };
+}
+
+const GIB = 1024 ** 3;
+const size = (b) => (b >= GIB ? `${(b / GIB).toFixed(1)} GiB` : `${(b / 1024 ** 2).toFixed(0)} MiB`);
+const pct = (used, total) => (total > 0 ? (100 * used) / total : 0);
+
+/** One resource as a labelled bar. */
+function Bar({ id, label, percent, text }) {
+  const p = Math.max(0, Math.min(100, Number(percent) || 0));
+  return html`<div class="bar" id=${id}>
+    <span class="bar-label">${label}</span>
+    <meter min="0" max="100" low="70" high="90" optimum="0" value=${p}>${p.toFixed(0)} %</meter>
+    <span class="bar-value">${text}</span>
+  </div>`;
+}
+
+/** CPU, memory and disk of the PBX host; hidden when the API has no /system. */
+function Resources() {
+  const sys = useLoad(() => api('GET', '/api/v1/system'), [], null, 5000);
+  if (sys.error && (sys.error.status === 404 || sys.error.status === 403)) return null;
+  const d = sys.data;
+  if (!d) return html`<${Notice} error=${sys.error} />`;
+  const mem = d.memory || {};
+  const disk = d.disk || {};
+  const memUsed = (mem.total_bytes || 0) - (mem.available_bytes || 0);
+  const diskUsed = (disk.total_bytes || 0) - (disk.available_bytes || 0);
+  return html`<div id="system-card">
+    <${Notice} error=${sys.error} />
+    <${Bar} id="bar-cpu" label="CPU" percent=${d.cpu_percent}
+      text=${`${Number(d.cpu_percent).toFixed(1)} % · load ${(d.load_average || []).map((x) => Number(x).toFixed(2)).join(' ')}`} />
+    <${Bar} id="bar-memory" label="Memory" percent=${pct(memUsed, mem.total_bytes)}
+      text=${`${size(memUsed)} of ${size(mem.total_bytes || 0)} · PBX ${size(mem.process_rss_bytes || 0)}`} />
+    <${Bar} id="bar-disk" label="Disk" percent=${pct(diskUsed, disk.total_bytes)}
+      text=${`${size(diskUsed)} of ${size(disk.total_bytes || 0)} (${disk.path || ''})`} />
+    <p class="hint" id="system-version">Rotary ${d.version} · up ${duration(d.uptime_seconds)}</p>
+  </div>`;
 }
 
 export function Dashboard() {
@@ -59,6 +97,7 @@ export function Dashboard() {
     </div>
     <div class="columns">
       <div class="card">
+        ${currentSession().role !== 'user' ? html`<h2>Calls in progress</h2><${CallsTable} compact=${true} />` : null}
         <h2>Extensions</h2>
         <div class="scroll"><table id="dash-extensions">
           <thead><tr><th>Number</th><th>Name</th><th>State</th></tr></thead>
@@ -74,6 +113,7 @@ export function Dashboard() {
       </div>
       <div class="card">
         <h2>System</h2>
+        ${currentSession().role !== 'user' ? html`<${Resources} />` : null}
         <dl class="kv">
           <dt>SIP requests</dt><dd>${val('rotary_sip_requests_total')}</dd>
           <dt>Registrations accepted</dt><dd>${val('rotary_registrations_total')}</dd>

@@ -1,7 +1,8 @@
 // Extensions: searchable, sortable list; create/edit/delete with the API's validation
-// messages shown next to each field; bulk creation of a number range with generated secrets.
+// messages shown next to each field; bulk creation of a number range with generated secrets;
+// CSV export and all-or-nothing CSV import (the API names the line and field of a problem).
 import { html, useState, useMemo } from '../html.js';
-import { api, saveBlob } from '../api.js';
+import { api, saveBlob, download, upload } from '../api.js';
 import {
   Notice, Field, Input, Check, useLoad, useSorted, SortHeader,
 } from '../widgets.js';
@@ -188,6 +189,16 @@ function BulkForm({ onDone, onCancel }) {
   </form>`;
 }
 
+/** Why a CSV import was refused: the API's message, with the line and column it names. */
+function ImportError({ err }) {
+  const line = err.line || Number((/^line (\d+)/.exec(err.message) || [])[1]) || null;
+  const where = [line ? `line ${line}` : '', err.field ? `column ${err.field}` : ''].filter(Boolean).join(', ');
+  return html`<div class="notice error" role="alert" id="ext-import-error">
+    Nothing was imported: ${err.message}
+    ${where ? html`<p class="field-error" id="ext-import-where">At ${where}.</p>` : null}
+  </div>`;
+}
+
 export function Extensions() {
   const exts = useLoad(() => api('GET', '/api/v1/extensions'));
   const regs = useLoad(() => api('GET', '/api/v1/registrations'), [],
@@ -216,6 +227,24 @@ export function Extensions() {
       setError(e);
     }
   };
+  const [importErr, setImportErr] = useState(null);
+  const exportCsv = () => download('/api/v1/extensions.csv', 'extensions.csv').catch(setError);
+  const importCsv = async (e) => {
+    const input = e.currentTarget;
+    const file = input.files[0];
+    if (!file) return;
+    setNote(null);
+    setImportErr(null);
+    setError(null);
+    try {
+      const r = await upload('POST', '/api/v1/extensions.csv', file, 'text/csv');
+      setNote(`Imported ${file.name}: ${r.created} created, ${r.updated} updated.`);
+    } catch (err) {
+      setImportErr(err);
+    }
+    input.value = ''; // the same file may be picked again after fixing it
+    exts.reload();
+  };
   const done = (saved, creating) => {
     setMode(null);
     setError(null);
@@ -229,8 +258,12 @@ export function Extensions() {
         aria-label="Search extensions" value=${q} onInput=${(e) => setQ(e.currentTarget.value)} />
       <button type="button" class="primary" onClick=${() => { setNote(null); setMode('new'); }}>New extension</button>
       <button type="button" onClick=${() => { setNote(null); setMode('bulk'); }}>Bulk create</button>
+      <button type="button" id="ext-export" onClick=${exportCsv}>Export CSV</button>
+      <label class="button" for="ext-import">Import CSV</label>
+      <input type="file" id="ext-import" class="visually-hidden" accept=".csv,text/csv" onChange=${importCsv} />
     </header>
     <${Notice} error=${exts.error || error} />
+    ${importErr ? html`<${ImportError} err=${importErr} />` : null}
     ${note ? html`<p class="notice ok" role="status">${note}</p>` : null}
     ${mode === 'new' ? html`<${ExtensionForm} key="new" onDone=${done} onCancel=${() => setMode(null)} />` : null}
     ${mode === 'bulk' ? html`<${BulkForm} onDone=${() => exts.reload()} onCancel=${() => setMode(null)} />` : null}

@@ -1,8 +1,10 @@
 // Global settings: every field the API returns, edited in place. Saving sends only what
 // changed; the PBX uses it at once (there is no "apply" step). Only admins may change
-// settings; anyone else sees the API's refusal instead of the form.
+// settings; anyone else sees the API's refusal instead of the form. The whole configuration
+// (settings, extensions, routing; no secrets) can be exported as JSON and imported again
+// (PUT /api/v1/config replaces everything in one transaction or names the bad field).
 import { html, useState, useEffect } from '../html.js';
-import { api, currentSession } from '../api.js';
+import { api, currentSession, download, upload } from '../api.js';
 import { Notice, Field } from '../widgets.js';
 
 /** Human labels for known settings; unknown ones show their API name. */
@@ -57,11 +59,36 @@ export function Settings() {
   const [busy, setBusy] = useState(false);
   const admin = session && session.role === 'admin';
 
+  const [gen, setGen] = useState(0);
+  const [cfgNote, setCfgNote] = useState(null);
+  const [cfgErr, setCfgErr] = useState(null);
   useEffect(() => {
     if (!admin) return;
     api('GET', '/api/v1/settings').then((s) => { setSaved(s); setValues(s); })
       .catch(setError);
-  }, [admin]);
+  }, [admin, gen]);
+  const exportConfig = () => {
+    setCfgErr(null);
+    const day = new Date().toISOString().slice(0, 10);
+    download('/api/v1/config', `rotary-config-${day}.json`)
+      .then(() => setCfgNote('Configuration exported (without passwords).')).catch(setCfgErr);
+  };
+  const importConfig = async (e) => {
+    const input = e.currentTarget;
+    const file = input.files[0];
+    if (!file) return;
+    setCfgNote(null);
+    setCfgErr(null);
+    try {
+      await upload('PUT', '/api/v1/config', file, 'application/json');
+      setCfgNote(`Configuration imported from ${file.name}; in effect now.`);
+      setErrors({});
+      setGen((g) => g + 1);
+    } catch (err) {
+      setCfgErr(err);
+    }
+    input.value = '';
+  };
 
   if (!admin) {
     return html`<section><header class="page-head"><h1>Settings</h1></header>
@@ -99,7 +126,16 @@ export function Settings() {
   };
 
   return html`<section>
-    <header class="page-head"><h1>Settings</h1></header>
+    <header class="page-head"><h1>Settings</h1>
+      <button type="button" id="config-export" onClick=${exportConfig}>Export configuration</button>
+      <label class="button" for="config-import">Import configuration</label>
+      <input type="file" id="config-import" class="visually-hidden" accept=".json,application/json"
+        onChange=${importConfig} />
+    </header>
+    ${cfgNote ? html`<p class="notice ok" role="status" id="config-note">${cfgNote}</p>` : null}
+    ${cfgErr ? html`<p class="notice error" role="alert" id="config-error">
+      Nothing was imported: ${cfgErr.message}
+      ${cfgErr.field && !cfgErr.message.includes(cfgErr.field) ? ` (field ${cfgErr.field})` : ''}</p>` : null}
     <${Notice} error=${error} />
     ${note ? html`<p class="notice ok" role="status" id="settings-note">${note}</p>` : null}
     ${values ? html`<form class="card form" id="settings-form" onSubmit=${submit} novalidate>
