@@ -243,3 +243,65 @@ async fn the_row_commits_with_the_change() {
     assert_eq!(store.load_settings().unwrap().global_ring_time, 77);
     assert_eq!(store.query_audit(&Default::default()).unwrap().1, 1);
 }
+
+#[tokio::test]
+async fn uploads_and_deletions_of_sound_files_are_recorded() {
+    use axum::body::Body;
+    use axum::http::{header, Request};
+    let h = Harness::with_files();
+    // One second of silence as 8 kHz 16-bit PCM.
+    let data = vec![0u8; 16000];
+    let mut wav = Vec::new();
+    for part in [
+        &b"RIFF"[..],
+        &(36 + data.len() as u32).to_le_bytes(),
+        b"WAVEfmt ",
+        &16u32.to_le_bytes(),
+        &1u16.to_le_bytes(),
+        &1u16.to_le_bytes(),
+        &8000u32.to_le_bytes(),
+        &16000u32.to_le_bytes(),
+        &2u16.to_le_bytes(),
+        &16u16.to_le_bytes(),
+        b"data",
+        &(data.len() as u32).to_le_bytes(),
+        &data,
+    ] {
+        wav.extend_from_slice(part);
+    }
+    let before = count(&h);
+    let req = Request::builder()
+        .method("PUT")
+        .uri("/api/v1/prompts/welcome")
+        .header(
+            header::AUTHORIZATION,
+            common::basic_header("oper", common::OPERATOR_PW),
+        )
+        .header(header::CONTENT_TYPE, "audio/wav")
+        .body(Body::from(wav))
+        .unwrap();
+    let r = h.send(req).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(count(&h), before + 1);
+    let log = audit(&h, "?limit=1").await;
+    let row = &log["items"][0];
+    assert_eq!(
+        (row["actor"].as_str(), row["resource"].as_str()),
+        (Some("oper"), Some("prompts")),
+        "{row}"
+    );
+    assert_eq!(row["resource_id"], "welcome", "{row}");
+    assert_eq!(row["fields"]["duration_ms"], 1000, "{row}");
+
+    let r = h
+        .call("DELETE", "/api/v1/prompts/welcome", OPERATOR, None)
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    assert_eq!(count(&h), before + 2);
+    // Deleting what is not there changes nothing and leaves no row.
+    let r = h
+        .call("DELETE", "/api/v1/prompts/welcome", ADMIN, None)
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(count(&h), before + 2);
+}

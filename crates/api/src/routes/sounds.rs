@@ -245,6 +245,12 @@ pub(crate) async fn upload_prompt(
     check_name(&name)?;
     let dir = data_dir(&state)?.join(PROMPTS_DIR);
     let stored = store_upload(dir, name, body).await?;
+    crate::audit::set_fields(serde_json::json!({
+        "duration_ms": stored.duration_ms,
+        "source_rate": stored.source_rate,
+        "truncated": stored.truncated,
+    }));
+    crate::audit::write_standalone(&state).await;
     Ok((StatusCode::CREATED, Json(stored)).into_response())
 }
 
@@ -305,6 +311,7 @@ pub(crate) async fn delete_prompt(
     check_name(&name)?;
     let dir = data_dir(&state)?.join(PROMPTS_DIR);
     if remove_pair(&dir, &name).await? {
+        crate::audit::write_standalone(&state).await;
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound(format!("no prompt {name}")))
@@ -381,6 +388,12 @@ pub(crate) async fn upload_moh(
     check_name(&name)?;
     let dir = data_dir(&state)?.join(MOH_DIR).join(&class);
     let stored = store_upload(dir, name, body).await?;
+    crate::audit::set_fields(serde_json::json!({
+        "duration_ms": stored.duration_ms,
+        "source_rate": stored.source_rate,
+        "truncated": stored.truncated,
+    }));
+    crate::audit::write_standalone(&state).await;
     Ok((StatusCode::CREATED, Json(stored)).into_response())
 }
 
@@ -408,6 +421,7 @@ pub(crate) async fn delete_moh(
     check_name(&name)?;
     let dir = data_dir(&state)?.join(MOH_DIR).join(&class);
     if remove_pair(&dir, &name).await? {
+        crate::audit::write_standalone(&state).await;
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound(format!(
