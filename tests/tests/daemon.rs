@@ -229,3 +229,93 @@ fn oversized_tcp_message_is_refused_and_the_connection_closed() {
     );
     assert_eq!(r.code, 0, "{}", r.output);
 }
+
+#[test]
+fn pbxctl_trusts_the_self_signed_certificate_it_is_given() {
+    let dir = TempDir::new("https-cli");
+    let https = free_port();
+    let https_bind = format!("127.0.0.1:{https}");
+    let d = Pbxd::start_with(
+        &dir.0,
+        free_port(),
+        free_port(),
+        &["--https-bind", &https_bind],
+    )
+    .expect("pbxd starts with HTTPS");
+    let cert = dir.0.join("tls").join("cert.pem");
+    assert!(
+        cert.exists(),
+        "no generated certificate at {}",
+        cert.display()
+    );
+    let url = format!("https://127.0.0.1:{https}");
+    let ctl = |extra: &[&str]| {
+        Command::new(binary("pbxctl"))
+            .args(["--url", &url, "--password", rotary_e2e::ADMIN_PASSWORD])
+            .args(extra)
+            .output()
+            .expect("run pbxctl")
+    };
+    let cacert = cert.to_str().unwrap_or_default();
+    let added = ctl(&[
+        "--cacert",
+        cacert,
+        "extension",
+        "add",
+        "101",
+        "--secret",
+        "Https-Cli-42x",
+    ]);
+    assert_eq!(
+        added.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let trusted = ctl(&["--cacert", cacert, "extension", "list"]);
+    let stdout = String::from_utf8_lossy(&trusted.stdout);
+    assert_eq!(
+        trusted.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&trusted.stderr)
+    );
+    assert!(stdout.contains("101"), "{stdout}");
+    // The whole configuration out to a file and back in; no calls right now.
+    let doc = dir.0.join("config.json");
+    let doc_path = doc.to_str().unwrap_or_default();
+    let exported = ctl(&["--cacert", cacert, "config", "export", "-o", doc_path]);
+    assert_eq!(
+        exported.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&exported.stderr)
+    );
+    let text = std::fs::read_to_string(&doc).unwrap_or_default();
+    assert!(
+        text.contains("\"rotary-config\"") && !text.contains("Https-Cli-42x"),
+        "{text}"
+    );
+    let imported = ctl(&["--cacert", cacert, "config", "import", doc_path]);
+    assert_eq!(
+        imported.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+    assert!(String::from_utf8_lossy(&imported.stdout).contains("1 extensions"));
+    let calls = ctl(&["--cacert", cacert, "--json", "call", "list"]);
+    assert_eq!(String::from_utf8_lossy(&calls.stdout).trim(), "[]");
+    let gone = ctl(&["--cacert", cacert, "call", "hangup", "call99"]);
+    assert_eq!(
+        gone.status.code(),
+        Some(1),
+        "an unknown call is an API error"
+    );
+    // Without it the self-signed certificate is refused, with one clear line.
+    let refused = ctl(&["extension", "list"]);
+    assert_eq!(refused.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&refused.stderr).to_lowercase();
+    assert!(err.contains("certificate") || err.contains("tls"), "{err}");
+    drop(d);
+}

@@ -23,6 +23,10 @@ pub(crate) struct Cli {
     /// API password (HTTP Basic auth).
     #[arg(long, env = "PBX_PASSWORD", hide_env_values = true, global = true)]
     pub(crate) password: Option<String>,
+    /// PEM file of a certificate to trust for an `https://` URL, e.g. pbxd's self-signed
+    /// `DATA_DIR/tls/cert.pem` (otherwise only the public web roots are trusted).
+    #[arg(long, env = "PBX_CACERT", global = true)]
+    pub(crate) cacert: Option<std::path::PathBuf>,
     /// Print the API's raw JSON instead of a table.
     #[arg(long, global = true)]
     pub(crate) json: bool,
@@ -60,6 +64,18 @@ pub(crate) enum Command {
     },
     /// Check that pbxd is up and ready (GET /healthz, no auth).
     Health,
+    /// Calls in progress: list them, hang one up.
+    Call {
+        /// Call action.
+        #[command(subcommand)]
+        command: crate::ops::CallCommand,
+    },
+    /// The whole configuration as one JSON document: export, import.
+    Config {
+        /// Config action.
+        #[command(subcommand)]
+        command: crate::ops::ConfigCommand,
+    },
     /// Manage SIP trunks.
     Trunk {
         /// Trunk action.

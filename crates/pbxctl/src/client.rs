@@ -66,21 +66,30 @@ pub(crate) struct Client {
 impl Client {
     /// A client for `base_url`; without a password requests go out unauthenticated (and the API
     /// will answer 401 except for `/healthz`).
-    pub(crate) fn new(base_url: &str, user: &str, password: Option<&str>) -> Self {
-        let agent = ureq::AgentBuilder::new()
+    /// `cacert`: a PEM certificate (or chain) trusted for HTTPS instead of the web roots.
+    pub(crate) fn new(
+        base_url: &str,
+        user: &str,
+        password: Option<&str>,
+        cacert: Option<&std::path::Path>,
+    ) -> Result<Self, CliError> {
+        let mut builder = ureq::AgentBuilder::new()
             .timeout_connect(Duration::from_secs(5))
             .timeout_read(Duration::from_secs(60))
-            .timeout_write(Duration::from_secs(60))
-            .build();
+            .timeout_write(Duration::from_secs(60));
+        if let Some(path) = cacert {
+            builder = builder.tls_config(trusting(path)?);
+        }
+        let agent = builder.build();
         let authorization = password.map(|pw| {
             let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pw}"));
             format!("Basic {token}")
         });
-        Client {
+        Ok(Client {
             agent,
             base: base_url.trim_end_matches('/').to_owned(),
             authorization,
-        }
+        })
     }
 
     /// `GET path?query` and parse the JSON answer.
@@ -281,4 +290,27 @@ mod tests {
         };
         assert_eq!(e.to_string(), "no such extension");
     }
+}
+
+/// A TLS client configuration that trusts exactly the certificates in the PEM file `path`.
+fn trusting(path: &std::path::Path) -> Result<std::sync::Arc<rustls::ClientConfig>, CliError> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::CertificateDer;
+    let bad = |why: String| CliError::Local(format!("--cacert {}: {why}", path.display()));
+    let pem = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(&pem) {
+        let cert = cert.map_err(|e| bad(format!("not a PEM certificate ({e})")))?;
+        roots.add(cert).map_err(|e| bad(e.to_string()))?;
+    }
+    if roots.is_empty() {
+        return Err(bad("no certificate in the file".into()));
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| bad(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(std::sync::Arc::new(config))
 }

@@ -12,6 +12,7 @@
 mod backup;
 mod cli;
 mod client;
+mod ops;
 mod output;
 mod routing;
 
@@ -39,7 +40,12 @@ fn main() -> ExitCode {
 
 /// Execute the parsed command line; every failure becomes one stderr line and exit status 1.
 fn run(cli: &Cli) -> Result<(), CliError> {
-    let client = Client::new(&cli.url, &cli.user, cli.password.as_deref());
+    let client = Client::new(
+        &cli.url,
+        &cli.user,
+        cli.password.as_deref(),
+        cli.cacert.as_deref(),
+    )?;
     let mut out = Out::new(cli.json);
     match &cli.command {
         Command::Extension { command } => extension(&client, &mut out, command),
@@ -56,6 +62,8 @@ fn run(cli: &Cli) -> Result<(), CliError> {
         Command::Trunk { command } => routing::trunk(&client, &mut out, command),
         Command::Route { command } => routing::route(&client, &mut out, command),
         Command::Backup { command } => backup::backup(&client, &mut out, command),
+        Command::Call { command } => ops::call(&client, &mut out, command),
+        Command::Config { command } => ops::config(&client, &mut out, command),
         Command::Health => {
             let value = client.health()?;
             out.status(&value)
