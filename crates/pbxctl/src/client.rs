@@ -265,6 +265,29 @@ fn api_error(status: u16, resp: ureq::Response) -> CliError {
     }
 }
 
+/// A TLS client configuration that trusts exactly the certificates in the PEM file `path`.
+fn trusting(path: &std::path::Path) -> Result<std::sync::Arc<rustls::ClientConfig>, CliError> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::CertificateDer;
+    let bad = |why: String| CliError::Local(format!("--cacert {}: {why}", path.display()));
+    let pem = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(&pem) {
+        let cert = cert.map_err(|e| bad(format!("not a PEM certificate ({e})")))?;
+        roots.add(cert).map_err(|e| bad(e.to_string()))?;
+    }
+    if roots.is_empty() {
+        return Err(bad("no certificate in the file".into()));
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| bad(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(std::sync::Arc::new(config))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,27 +313,4 @@ mod tests {
         };
         assert_eq!(e.to_string(), "no such extension");
     }
-}
-
-/// A TLS client configuration that trusts exactly the certificates in the PEM file `path`.
-fn trusting(path: &std::path::Path) -> Result<std::sync::Arc<rustls::ClientConfig>, CliError> {
-    use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::CertificateDer;
-    let bad = |why: String| CliError::Local(format!("--cacert {}: {why}", path.display()));
-    let pem = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in CertificateDer::pem_slice_iter(&pem) {
-        let cert = cert.map_err(|e| bad(format!("not a PEM certificate ({e})")))?;
-        roots.add(cert).map_err(|e| bad(e.to_string()))?;
-    }
-    if roots.is_empty() {
-        return Err(bad("no certificate in the file".into()));
-    }
-    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| bad(e.to_string()))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Ok(std::sync::Arc::new(config))
 }
