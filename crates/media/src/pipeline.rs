@@ -13,7 +13,7 @@ use rotary_codecs::{new_decoder, new_encoder, CodecParams, Decoder, Encoder};
 use rotary_rtp::jitter::{JitterBuffer, JitterConfig, Playout};
 use rotary_rtp::{
     ClockRate, DtmfReceiver, DtmfReceiverConfig, DtmfSender, DtmfSenderConfig, EventCode,
-    PayloadType, RtpPacket, RtpSender, Ssrc,
+    PayloadType, RtpHeader, RtpPacket, RtpSender, Ssrc,
 };
 
 use crate::error::MediaError;
@@ -225,7 +225,6 @@ pub(crate) struct Outlet {
     scratch: Vec<i16>,
     out_frame: usize,
     ts_step: u32,
-    payload: Vec<u8>,
     events: Option<DtmfSender>,
     tones: Option<DtmfGenerator>,
 }
@@ -262,7 +261,6 @@ impl Outlet {
             scratch: Vec::with_capacity(MAX_CONCEAL),
             out_frame: (rate * ptime / 1000) as usize,
             ts_step: codec.rtp_clock() * ptime / 1000,
-            payload: Vec::with_capacity(MAX_PACKET),
             events,
             tones,
         })
@@ -334,19 +332,23 @@ impl Outlet {
         self.pending.clear();
     }
 
-    /// The next packet due for this phone at `now`, written into `out`; `false` when
-    /// nothing more is due.
+    /// The next packet due for this phone at `now`, written into `out` (replacing what
+    /// it held); `false` when nothing more is due. The payload is encoded straight
+    /// into `out` behind the header: no zeroed scratch, no second copy.
     pub(crate) fn poll_packet(&mut self, now: Instant, out: &mut Vec<u8>) -> bool {
         if let Some(tx) = &mut self.events {
             if let (Some(p), Some(pt)) = (tx.poll_packet(now), self.format.event_payload_type) {
                 let header = self.sender.next_at(PayloadType(pt), p.marker, p.timestamp);
-                out.resize(MAX_PACKET, 0);
-                if let Ok(len) = header.write_packet(&p.payload(), out) {
+                let payload = p.payload();
+                out.clear();
+                out.resize(RtpHeader::LEN + payload.len(), 0);
+                if let Ok(len) = header.write_packet(&payload, out) {
                     out.truncate(len);
                     return true;
                 }
             }
         }
+        let pt = PayloadType(self.format.payload_type);
         while self.has_frame() {
             let event_on = self.events.as_ref().is_some_and(DtmfSender::is_active);
             if event_on {
@@ -358,25 +360,114 @@ impl Outlet {
             if let Some(g) = &mut self.tones {
                 g.fill(&mut self.pending[..self.out_frame]);
             }
-            self.payload.clear();
+            // Room for the header, then the encoder appends the payload behind it.
+            out.clear();
+            out.resize(RtpHeader::LEN, 0);
             let ok = self
                 .encoder
-                .encode(&self.pending[..self.out_frame], &mut self.payload)
+                .encode(&self.pending[..self.out_frame], out)
                 .is_ok();
             self.pending.drain(..self.out_frame);
-            if !ok {
+            // A payload type that does not fit 7 bits, or a packet beyond what pbxd
+            // writes, is dropped without moving the stream on (as a failed write).
+            if !ok || pt.0 > 0x7f || out.len() > MAX_PACKET {
                 continue;
             }
-            out.resize(MAX_PACKET, 0);
-            let pt = PayloadType(self.format.payload_type);
-            if let Ok(len) = self
-                .sender
-                .write(pt, false, self.ts_step, &self.payload, out)
-            {
-                out.truncate(len);
+            let payload_len = out.len() - RtpHeader::LEN;
+            let header = self.sender.next(pt, false, self.ts_step);
+            self.sender.add_octets(payload_len);
+            if header.write(&mut out[..RtpHeader::LEN]).is_ok() {
                 return true;
             }
         }
+        out.clear();
         false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rotary_codecs::CodecId;
+
+    use super::*;
+
+    fn format(codec: CodecId, payload_type: u8) -> StreamFormat {
+        StreamFormat {
+            codec: Some(codec),
+            payload_type,
+            event_payload_type: Some(101),
+            ptime_ms: 20,
+            dtmf: DtmfTransport::Rfc4733,
+        }
+    }
+
+    /// A varying 8 kHz test signal.
+    fn pcm(samples: usize) -> Vec<i16> {
+        (0..samples)
+            .map(|i| ((i * 97) % 2000) as i16 - 1000)
+            .collect()
+    }
+
+    #[test]
+    fn outlet_packets_are_the_header_then_the_encoded_frame() {
+        let t0 = Instant::now();
+        let params = CodecParams::new(CodecId::Pcma);
+        let seed = 0x1234_5678_9abc_def0;
+        let mut outlet = Outlet::new(format(CodecId::Pcma, 8), params, seed).unwrap();
+        let audio = pcm(480);
+        outlet.push_pcm(&audio, 8000);
+        let mut reference = new_encoder(&params).unwrap();
+        let mut buf = vec![0xee; 3000]; // stale bytes must not leak into a packet
+        for (i, frame) in audio.chunks(160).enumerate() {
+            assert!(outlet.poll_packet(t0, &mut buf), "frame {i} is due");
+            let p = RtpPacket::parse(&buf).unwrap();
+            let mut expected = Vec::new();
+            reference.encode(frame, &mut expected).unwrap();
+            assert_eq!(buf.len(), RtpHeader::LEN + 160);
+            assert_eq!(p.payload(), &expected[..]);
+            assert_eq!(p.payload_type(), PayloadType(8));
+            assert!(!p.marker());
+            assert_eq!(p.ssrc(), Ssrc(0x9abc_def0));
+            assert_eq!(p.sequence(), 0x5678u16.wrapping_add(i as u16));
+            assert_eq!(p.timestamp(), 0x5678_9abcu32.wrapping_add(160 * i as u32));
+        }
+        assert!(!outlet.poll_packet(t0, &mut buf), "nothing more pending");
+        assert!(buf.is_empty());
+    }
+
+    #[test]
+    fn outlet_sends_an_event_instead_of_audio_and_counts_on() {
+        let t0 = Instant::now();
+        let params = CodecParams::new(CodecId::Pcmu);
+        let mut outlet = Outlet::new(format(CodecId::Pcmu, 0), params, 7 << 32).unwrap();
+        let key = Digit {
+            key: '5',
+            duration: Duration::from_millis(100),
+        };
+        assert!(outlet.send_digit(t0, key));
+        outlet.push_pcm(&pcm(160), 8000);
+        let mut buf = Vec::new();
+        assert!(outlet.poll_packet(t0, &mut buf));
+        let p = RtpPacket::parse(&buf).unwrap();
+        assert_eq!(p.payload_type(), PayloadType(101));
+        assert!(p.marker(), "first packet of the event");
+        assert_eq!(p.sequence(), 7);
+        assert_eq!(p.payload().len(), 4);
+        assert_eq!(p.payload()[0], 5, "event code of key 5");
+        assert!(
+            !outlet.poll_packet(t0, &mut buf),
+            "audio under the event is not sent"
+        );
+        // Once the event is over, audio resumes with the next sequence number.
+        let later = t0 + Duration::from_secs(1);
+        while outlet.poll_packet(later, &mut buf) {
+            let p = RtpPacket::parse(&buf).unwrap();
+            assert_eq!(p.payload_type(), PayloadType(101), "event end packets");
+        }
+        outlet.push_pcm(&pcm(160), 8000);
+        assert!(outlet.poll_packet(later, &mut buf));
+        let p = RtpPacket::parse(&buf).unwrap();
+        assert_eq!(p.payload_type(), PayloadType(0));
+        assert_eq!(p.payload().len(), 160);
     }
 }
