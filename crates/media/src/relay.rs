@@ -519,8 +519,10 @@ impl RelayTask {
     }
 
     /// Sends the transcoded packets that are due and leaves the frame clock armed for
-    /// the next ones. Frames already due when the task runs anyway (a packet arrived)
-    /// go out at once; otherwise the clock waits for the shared grid's tick.
+    /// the next ones. Frames already due when the task runs anyway (a packet arrived,
+    /// usually the one the frame waited for) go out at once, which saves the grid's
+    /// wake-up for them and sends them sooner; otherwise the clock waits for the
+    /// shared grid's tick.
     fn poll_frames(&mut self, cx: &mut Context<'_>) {
         for _ in 0..FRAME_ROUNDS {
             let Some(due) = self.processor.as_ref().and_then(Processor::poll_timeout) else {
@@ -528,7 +530,7 @@ impl RelayTask {
                 return;
             };
             let mut now = now();
-            if due > now || !FRAMES_ON_ANY_WAKE {
+            if due > now {
                 if self.frame_armed != Some(due) {
                     self.frame_sleep
                         .as_mut()
@@ -634,9 +636,6 @@ fn on_frame_grid(due: Instant) -> Instant {
     }
 }
 
-/// Whether frames already due are sent when the task wakes for another reason (a
-/// packet) instead of waiting for the grid's tick.
-const FRAMES_ON_ANY_WAKE: bool = true;
 /// Rounds of due work (frames, timeouts) one wake-up runs before yielding.
 const FRAME_ROUNDS: usize = 4;
 
