@@ -43,6 +43,8 @@ pub(crate) struct Inlet {
     /// `None` when only digits are wanted (pass-through calls).
     decoder: Option<Box<dyn Decoder>>,
     clock: u32,
+    /// The decoder's PCM rate (8 kHz without a decoder), read once: it never changes.
+    rate: u32,
     events: Option<DtmfReceiver>,
     tones: Option<DtmfDetector>,
     period: Duration,
@@ -88,6 +90,7 @@ impl Inlet {
                 frame: period,
                 ..JitterConfig::default()
             }),
+            rate: decoder.as_ref().map_or(8_000, |d| d.sample_rate()),
             decoder,
             clock,
             events,
@@ -107,7 +110,7 @@ impl Inlet {
 
     /// PCM rate of the frames [`Inlet::pull`] returns.
     pub(crate) fn sample_rate(&self) -> u32 {
-        self.decoder.as_ref().map_or(8_000, |d| d.sample_rate())
+        self.rate
     }
 
     /// An accepted packet from this leg's phone.
@@ -169,7 +172,7 @@ impl Inlet {
         let due = self.next_pop.filter(|d| *d <= now)?;
         self.next_pop = Some(due + self.period);
         let decoder = self.decoder.as_mut()?;
-        let rate = u64::from(decoder.sample_rate());
+        let rate = u64::from(self.rate);
         let clock = u64::from(self.clock.max(1));
         let to_samples =
             |ticks: u32| ((u64::from(ticks) * rate / clock) as usize).clamp(1, MAX_CONCEAL);
@@ -218,6 +221,8 @@ impl Inlet {
 pub(crate) struct Outlet {
     format: StreamFormat,
     encoder: Box<dyn Encoder>,
+    /// The encoder's PCM rate, read once: it never changes.
+    rate: u32,
     sender: RtpSender,
     /// Converts whatever rate the source has to the encoder's (created on first use).
     resampler: Option<Resampler>,
@@ -255,6 +260,7 @@ impl Outlet {
         Ok(Outlet {
             format,
             encoder,
+            rate,
             sender: RtpSender::new(Ssrc(seed as u32), (seed >> 32) as u16, (seed >> 16) as u32),
             resampler: None,
             pending: Vec::with_capacity(MAX_CONCEAL),
@@ -268,7 +274,7 @@ impl Outlet {
 
     /// Audio for this phone at `rate` Hz.
     pub(crate) fn push_pcm(&mut self, pcm: &[i16], rate: u32) {
-        let own = self.encoder.sample_rate();
+        let own = self.rate;
         if rate == own {
             self.pending.extend_from_slice(pcm);
         } else {
