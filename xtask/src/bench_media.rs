@@ -1,5 +1,5 @@
-//! `cargo xtask bench media [--calls 40,80] [--seconds S] [--warmup W]
-//! [--cost-seconds C] [--phone-sockets K]`: the media engine's figures of issue 5,
+//! `cargo xtask bench media [--calls 40,80] [--pairs opus,g722] [--seconds S]
+//! [--warmup W] [--cost-seconds C] [--phone-sockets K]`: the media engine's figures of issue 5,
 //! each as a ratio to a floor measured in the same run.
 //!
 //! 1. **G.711↔Opus transcoded calls per core.** Floor: the codec work one call needs
@@ -43,6 +43,8 @@ const DELIVERED_MIN_PCT: f64 = 99.0;
 
 struct Options {
     calls: Vec<u32>,
+    /// Which transcoding pairs to run (`opus`, `g722`).
+    pairs: Vec<String>,
     seconds: u32,
     warmup: u32,
     cost_seconds: u32,
@@ -77,6 +79,9 @@ pub(crate) fn run(args: &[&str]) -> Result<()> {
         ),
         ("g722", "G.711 (PCMU) <-> G.722, 20 ms", None, true),
     ] {
+        if !opts.pairs.iter().any(|p| p == pair) {
+            continue;
+        }
         // The single-call floor (one codec state, hot in the caches) for reference.
         let hot = item(&in_process(&bin, opts.cost_seconds, pair, 1)?, pair);
         let floor_of = |v: &serde_json::Value| {
@@ -152,6 +157,7 @@ pub(crate) fn run(args: &[&str]) -> Result<()> {
 fn parse(args: &[&str]) -> Result<Options> {
     let mut o = Options {
         calls: vec![40, 80],
+        pairs: vec!["opus".to_owned(), "g722".to_owned()],
         seconds: 10,
         warmup: 3,
         cost_seconds: 4,
@@ -162,6 +168,7 @@ fn parse(args: &[&str]) -> Result<Options> {
         let v = it.next().context("flag needs a value")?;
         match *a {
             "--calls" => o.calls = v.split(',').map(str::parse).collect::<Result<_, _>>()?,
+            "--pairs" => o.pairs = v.split(',').map(str::to_owned).collect(),
             "--seconds" => o.seconds = v.parse()?,
             "--warmup" => o.warmup = v.parse()?,
             "--cost-seconds" => o.cost_seconds = v.parse()?,

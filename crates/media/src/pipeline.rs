@@ -13,7 +13,7 @@ use rotary_codecs::{new_decoder, new_encoder, CodecParams, Decoder, Encoder};
 use rotary_rtp::jitter::{JitterBuffer, JitterConfig, Playout};
 use rotary_rtp::{
     ClockRate, DtmfReceiver, DtmfReceiverConfig, DtmfSender, DtmfSenderConfig, EventCode,
-    PayloadType, RtpPacket, RtpSender, Ssrc,
+    PayloadType, RtpHeader, RtpPacket, RtpSender, Ssrc,
 };
 
 use crate::error::MediaError;
@@ -43,6 +43,8 @@ pub(crate) struct Inlet {
     /// `None` when only digits are wanted (pass-through calls).
     decoder: Option<Box<dyn Decoder>>,
     clock: u32,
+    /// The decoder's PCM rate (8 kHz without a decoder), read once: it never changes.
+    rate: u32,
     events: Option<DtmfReceiver>,
     tones: Option<DtmfDetector>,
     period: Duration,
@@ -88,6 +90,7 @@ impl Inlet {
                 frame: period,
                 ..JitterConfig::default()
             }),
+            rate: decoder.as_ref().map_or(8_000, |d| d.sample_rate()),
             decoder,
             clock,
             events,
@@ -107,7 +110,7 @@ impl Inlet {
 
     /// PCM rate of the frames [`Inlet::pull`] returns.
     pub(crate) fn sample_rate(&self) -> u32 {
-        self.decoder.as_ref().map_or(8_000, |d| d.sample_rate())
+        self.rate
     }
 
     /// An accepted packet from this leg's phone.
@@ -169,7 +172,7 @@ impl Inlet {
         let due = self.next_pop.filter(|d| *d <= now)?;
         self.next_pop = Some(due + self.period);
         let decoder = self.decoder.as_mut()?;
-        let rate = u64::from(decoder.sample_rate());
+        let rate = u64::from(self.rate);
         let clock = u64::from(self.clock.max(1));
         let to_samples =
             |ticks: u32| ((u64::from(ticks) * rate / clock) as usize).clamp(1, MAX_CONCEAL);
@@ -218,6 +221,8 @@ impl Inlet {
 pub(crate) struct Outlet {
     format: StreamFormat,
     encoder: Box<dyn Encoder>,
+    /// The encoder's PCM rate, read once: it never changes.
+    rate: u32,
     sender: RtpSender,
     /// Converts whatever rate the source has to the encoder's (created on first use).
     resampler: Option<Resampler>,
@@ -225,7 +230,6 @@ pub(crate) struct Outlet {
     scratch: Vec<i16>,
     out_frame: usize,
     ts_step: u32,
-    payload: Vec<u8>,
     events: Option<DtmfSender>,
     tones: Option<DtmfGenerator>,
 }
@@ -256,13 +260,13 @@ impl Outlet {
         Ok(Outlet {
             format,
             encoder,
+            rate,
             sender: RtpSender::new(Ssrc(seed as u32), (seed >> 32) as u16, (seed >> 16) as u32),
             resampler: None,
             pending: Vec::with_capacity(MAX_CONCEAL),
             scratch: Vec::with_capacity(MAX_CONCEAL),
             out_frame: (rate * ptime / 1000) as usize,
             ts_step: codec.rtp_clock() * ptime / 1000,
-            payload: Vec::with_capacity(MAX_PACKET),
             events,
             tones,
         })
@@ -270,7 +274,7 @@ impl Outlet {
 
     /// Audio for this phone at `rate` Hz.
     pub(crate) fn push_pcm(&mut self, pcm: &[i16], rate: u32) {
-        let own = self.encoder.sample_rate();
+        let own = self.rate;
         if rate == own {
             self.pending.extend_from_slice(pcm);
         } else {
@@ -334,19 +338,23 @@ impl Outlet {
         self.pending.clear();
     }
 
-    /// The next packet due for this phone at `now`, written into `out`; `false` when
-    /// nothing more is due.
+    /// The next packet due for this phone at `now`, written into `out` (replacing what
+    /// it held); `false` when nothing more is due. The payload is encoded straight
+    /// into `out` behind the header: no zeroed scratch, no second copy.
     pub(crate) fn poll_packet(&mut self, now: Instant, out: &mut Vec<u8>) -> bool {
         if let Some(tx) = &mut self.events {
             if let (Some(p), Some(pt)) = (tx.poll_packet(now), self.format.event_payload_type) {
                 let header = self.sender.next_at(PayloadType(pt), p.marker, p.timestamp);
-                out.resize(MAX_PACKET, 0);
-                if let Ok(len) = header.write_packet(&p.payload(), out) {
+                let payload = p.payload();
+                out.clear();
+                out.resize(RtpHeader::LEN + payload.len(), 0);
+                if let Ok(len) = header.write_packet(&payload, out) {
                     out.truncate(len);
                     return true;
                 }
             }
         }
+        let pt = PayloadType(self.format.payload_type);
         while self.has_frame() {
             let event_on = self.events.as_ref().is_some_and(DtmfSender::is_active);
             if event_on {
@@ -358,25 +366,114 @@ impl Outlet {
             if let Some(g) = &mut self.tones {
                 g.fill(&mut self.pending[..self.out_frame]);
             }
-            self.payload.clear();
+            // Room for the header, then the encoder appends the payload behind it.
+            out.clear();
+            out.resize(RtpHeader::LEN, 0);
             let ok = self
                 .encoder
-                .encode(&self.pending[..self.out_frame], &mut self.payload)
+                .encode(&self.pending[..self.out_frame], out)
                 .is_ok();
             self.pending.drain(..self.out_frame);
-            if !ok {
+            // A payload type that does not fit 7 bits, or a packet beyond what pbxd
+            // writes, is dropped without moving the stream on (as a failed write).
+            if !ok || pt.0 > 0x7f || out.len() > MAX_PACKET {
                 continue;
             }
-            out.resize(MAX_PACKET, 0);
-            let pt = PayloadType(self.format.payload_type);
-            if let Ok(len) = self
-                .sender
-                .write(pt, false, self.ts_step, &self.payload, out)
-            {
-                out.truncate(len);
+            let payload_len = out.len() - RtpHeader::LEN;
+            let header = self.sender.next(pt, false, self.ts_step);
+            self.sender.add_octets(payload_len);
+            if header.write(&mut out[..RtpHeader::LEN]).is_ok() {
                 return true;
             }
         }
+        out.clear();
         false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rotary_codecs::CodecId;
+
+    use super::*;
+
+    fn format(codec: CodecId, payload_type: u8) -> StreamFormat {
+        StreamFormat {
+            codec: Some(codec),
+            payload_type,
+            event_payload_type: Some(101),
+            ptime_ms: 20,
+            dtmf: DtmfTransport::Rfc4733,
+        }
+    }
+
+    /// A varying 8 kHz test signal.
+    fn pcm(samples: usize) -> Vec<i16> {
+        (0..samples)
+            .map(|i| ((i * 97) % 2000) as i16 - 1000)
+            .collect()
+    }
+
+    #[test]
+    fn outlet_packets_are_the_header_then_the_encoded_frame() {
+        let t0 = Instant::now();
+        let params = CodecParams::new(CodecId::Pcma);
+        let seed = 0x1234_5678_9abc_def0;
+        let mut outlet = Outlet::new(format(CodecId::Pcma, 8), params, seed).unwrap();
+        let audio = pcm(480);
+        outlet.push_pcm(&audio, 8000);
+        let mut reference = new_encoder(&params).unwrap();
+        let mut buf = vec![0xee; 3000]; // stale bytes must not leak into a packet
+        for (i, frame) in audio.chunks(160).enumerate() {
+            assert!(outlet.poll_packet(t0, &mut buf), "frame {i} is due");
+            let p = RtpPacket::parse(&buf).unwrap();
+            let mut expected = Vec::new();
+            reference.encode(frame, &mut expected).unwrap();
+            assert_eq!(buf.len(), RtpHeader::LEN + 160);
+            assert_eq!(p.payload(), &expected[..]);
+            assert_eq!(p.payload_type(), PayloadType(8));
+            assert!(!p.marker());
+            assert_eq!(p.ssrc(), Ssrc(0x9abc_def0));
+            assert_eq!(p.sequence(), 0x5678u16.wrapping_add(i as u16));
+            assert_eq!(p.timestamp(), 0x5678_9abcu32.wrapping_add(160 * i as u32));
+        }
+        assert!(!outlet.poll_packet(t0, &mut buf), "nothing more pending");
+        assert!(buf.is_empty());
+    }
+
+    #[test]
+    fn outlet_sends_an_event_instead_of_audio_and_counts_on() {
+        let t0 = Instant::now();
+        let params = CodecParams::new(CodecId::Pcmu);
+        let mut outlet = Outlet::new(format(CodecId::Pcmu, 0), params, 7 << 32).unwrap();
+        let key = Digit {
+            key: '5',
+            duration: Duration::from_millis(100),
+        };
+        assert!(outlet.send_digit(t0, key));
+        outlet.push_pcm(&pcm(160), 8000);
+        let mut buf = Vec::new();
+        assert!(outlet.poll_packet(t0, &mut buf));
+        let p = RtpPacket::parse(&buf).unwrap();
+        assert_eq!(p.payload_type(), PayloadType(101));
+        assert!(p.marker(), "first packet of the event");
+        assert_eq!(p.sequence(), 7);
+        assert_eq!(p.payload().len(), 4);
+        assert_eq!(p.payload()[0], 5, "event code of key 5");
+        assert!(
+            !outlet.poll_packet(t0, &mut buf),
+            "audio under the event is not sent"
+        );
+        // Once the event is over, audio resumes with the next sequence number.
+        let later = t0 + Duration::from_secs(1);
+        while outlet.poll_packet(later, &mut buf) {
+            let p = RtpPacket::parse(&buf).unwrap();
+            assert_eq!(p.payload_type(), PayloadType(101), "event end packets");
+        }
+        outlet.push_pcm(&pcm(160), 8000);
+        assert!(outlet.poll_packet(later, &mut buf));
+        let p = RtpPacket::parse(&buf).unwrap();
+        assert_eq!(p.payload_type(), PayloadType(0));
+        assert_eq!(p.payload().len(), 160);
     }
 }

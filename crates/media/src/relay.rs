@@ -386,25 +386,24 @@ impl RelayTask {
     }
 
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        loop {
-            while let Poll::Ready(cmd) = self.cmds.poll_recv(cx) {
-                match cmd {
-                    None | Some(Command::Close) => return Poll::Ready(()),
-                    Some(cmd) => self.apply(cmd),
-                }
+        while let Poll::Ready(cmd) = self.cmds.poll_recv(cx) {
+            match cmd {
+                None | Some(Command::Close) => return Poll::Ready(()),
+                Some(cmd) => self.apply(cmd),
             }
-            let more = RECV_BUF.with(|buf| self.drain_sockets(cx, &mut buf.borrow_mut()[..]));
-            self.flush_events();
-            if self.poll_timer(cx) || self.poll_frames(cx) {
-                continue;
-            }
-            if more {
-                // A socket still has packets but this wake-up used its share: let other
-                // relays run, then come back.
-                cx.waker().wake_by_ref();
-            }
-            return Poll::Pending;
         }
+        let more = RECV_BUF.with(|buf| self.drain_sockets(cx, &mut buf.borrow_mut()[..]));
+        // Each of these runs what is due and leaves its timer armed (waker registered)
+        // before returning, so one pass per wake-up is enough.
+        self.poll_timer(cx);
+        self.poll_frames(cx);
+        self.flush_events();
+        if more {
+            // A socket still has packets but this wake-up used its share: let other
+            // relays run, then come back.
+            cx.waker().wake_by_ref();
+        }
+        Poll::Pending
     }
 
     /// Receives and forwards what is ready on all four sockets. Returns whether a
@@ -519,35 +518,43 @@ impl RelayTask {
         self.frame_armed = None;
     }
 
-    /// Sends the transcoded packets that are due. Returns true when the frame clock fired.
-    fn poll_frames(&mut self, cx: &mut Context<'_>) -> bool {
-        let Some(due) = self.processor.as_ref().and_then(Processor::poll_timeout) else {
-            self.frame_armed = None;
-            return false;
-        };
-        if self.frame_armed != Some(due) {
-            self.frame_sleep
-                .as_mut()
-                .reset(tokio::time::Instant::from_std(on_frame_grid(due)));
-            self.frame_armed = Some(due);
-        }
-        if self.frame_sleep.as_mut().poll(cx).is_pending() {
-            return false;
-        }
-        self.frame_armed = None;
-        let now = now().max(due);
-        let Some(proc) = self.processor.as_mut() else {
-            return false;
-        };
-        let (socks, core) = (&self.socks, &mut self.core);
-        proc.poll_packets(now, &mut self.out_buf, |to, packet| {
-            if let Some(dest) = core.rtp_destination(to) {
-                let sent = socks[to.index()][RTP].try_send_to(packet, dest);
-                core.handle_sent(to.other(), false, sent.is_ok());
+    /// Sends the transcoded packets that are due on the shared grid's tick and leaves
+    /// the frame clock armed for the next ones. Frames are not sent early from a
+    /// wake-up for another reason (a packet): the grid keeps every relay's sends
+    /// together in time; sending each frame as soon as it was due measured no cheaper
+    /// in user time and somewhat dearer in the kernel (`cargo xtask bench media`).
+    fn poll_frames(&mut self, cx: &mut Context<'_>) {
+        for _ in 0..FRAME_ROUNDS {
+            let Some(due) = self.processor.as_ref().and_then(Processor::poll_timeout) else {
+                self.frame_armed = None;
+                return;
+            };
+            if self.frame_armed != Some(due) {
+                self.frame_sleep
+                    .as_mut()
+                    .reset(tokio::time::Instant::from_std(on_frame_grid(due)));
+                self.frame_armed = Some(due);
             }
-        });
-        self.flush_events();
-        true
+            if self.frame_sleep.as_mut().poll(cx).is_pending() {
+                return;
+            }
+            // A sleep completes at or after its deadline (tokio rounds to milliseconds):
+            // the deadline is a valid `now`.
+            let now = now().max(due);
+            self.frame_armed = None;
+            let Some(proc) = self.processor.as_mut() else {
+                return;
+            };
+            let (socks, core) = (&self.socks, &mut self.core);
+            proc.poll_packets(now, &mut self.out_buf, |to, packet| {
+                if let Some(dest) = core.rtp_destination(to) {
+                    let sent = socks[to.index()][RTP].try_send_to(packet, dest);
+                    core.handle_sent(to.other(), false, sent.is_ok());
+                }
+            });
+        }
+        // Still due after several rounds (a clock far behind): yield, then go on.
+        cx.waker().wake_by_ref();
     }
 
     fn flush_events(&mut self) {
@@ -573,27 +580,29 @@ impl RelayTask {
 
     /// Keeps the one timer armed at or before the core's deadline; the deadline moves
     /// later with every packet, so the timer is only re-armed when it fires early or
-    /// the deadline moves earlier. Returns true when it fired (state changed).
-    fn poll_timer(&mut self, cx: &mut Context<'_>) -> bool {
-        let Some(deadline) = self.core.poll_timeout() else {
-            self.armed = None;
-            return false;
-        };
-        if self.armed.is_none_or(|armed| deadline < armed) {
-            self.sleep
-                .as_mut()
-                .reset(tokio::time::Instant::from_std(deadline));
-            self.armed = Some(deadline);
+    /// the deadline moves earlier. Runs the core's timeout when it fires.
+    fn poll_timer(&mut self, cx: &mut Context<'_>) {
+        for _ in 0..FRAME_ROUNDS {
+            let Some(deadline) = self.core.poll_timeout() else {
+                self.armed = None;
+                return;
+            };
+            if self.armed.is_none_or(|armed| deadline < armed) {
+                self.sleep
+                    .as_mut()
+                    .reset(tokio::time::Instant::from_std(deadline));
+                self.armed = Some(deadline);
+            }
+            if self.sleep.as_mut().poll(cx).is_pending() {
+                return;
+            }
+            // A sleep completes at or after its deadline, so the deadline is a valid
+            // `now` even if the clock reads a hair earlier (tokio rounds to
+            // milliseconds).
+            let fired = self.armed.take().map_or_else(now, |armed| now().max(armed));
+            self.core.handle_timeout(fired);
         }
-        if self.sleep.as_mut().poll(cx).is_pending() {
-            return false;
-        }
-        // A sleep completes at or after its deadline, so the deadline is a valid `now`
-        // even if the clock reads a hair earlier (tokio rounds to milliseconds).
-        let fired = self.armed.take().map_or_else(now, |armed| now().max(armed));
-        self.core.handle_timeout(fired);
-        self.flush_events();
-        true
+        cx.waker().wake_by_ref();
     }
 }
 
@@ -623,6 +632,9 @@ fn on_frame_grid(due: Instant) -> Instant {
         due + Duration::from_nanos((grid - rest) as u64)
     }
 }
+
+/// Rounds of due work (frames, timeouts) one wake-up runs before yielding.
+const FRAME_ROUNDS: usize = 4;
 
 const RTP: usize = 0;
 const RTCP: usize = 1;
