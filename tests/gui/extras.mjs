@@ -45,8 +45,10 @@ async function liveCall(page, nextLine) {
 }
 
 export async function extras(page, { profile, ext, nextLine }) {
-  step('dashboard: system resources and calls');
+  step('dashboard: system resources, trunk states and calls');
   await nav(page, 'Dashboard');
+  await page.waitForSelector('#dash-trunks tr[data-key="sipgw"] .badge.ok:text("registered")', { timeout: 20000 });
+  check(true, 'the dashboard shows the registered trunk');
   if (await has(page, '/api/v1/system')) {
     await page.waitForSelector('#system-card #bar-cpu meter');
     const mem = await page.textContent('#bar-memory .bar-value');

@@ -1,4 +1,4 @@
-// Dashboard: which extensions are registered, active calls and system counters, updated live
+// Dashboard: which extensions are registered, trunk states, active calls and system counters, updated live
 // from the event stream (registration.* and call.* events trigger a reload of that part),
 // and the host's CPU, memory and disk (GET /api/v1/system every 5 s).
 import { html, useState, useEffect, useMemo } from '../html.js';
@@ -6,9 +6,28 @@ import { api, parseMetrics, currentSession } from '../api.js';
 import { onEvent, onEventState, lastEventSeq } from '../events.js';
 import { Notice, useLoad, fmtTime } from '../widgets.js';
 import { CallsTable, duration } from './calls.js';
+import { StatusBadge } from './trunks.js';
 
 const isReg = (ev) => ev.type.startsWith('registration.');
 const isCallOrReg = (ev) => ev.type.startsWith('call.') || isReg(ev);
+const isTrunk = (ev) => ev.type === 'trunk.status';
+
+/** Every trunk with its live state (reloaded on each `trunk.status` event). */
+function TrunkStates() {
+  const trunks = useLoad(() => api('GET', '/api/v1/trunks'), [], isTrunk, 60000);
+  const list = trunks.data || [];
+  return html`<h2>Trunks</h2>
+    <${Notice} error=${trunks.error} />
+    <div class="scroll"><table id="dash-trunks">
+      <thead><tr><th>Trunk</th><th>Mode</th><th>State</th></tr></thead>
+      <tbody>
+        ${list.map((t) => html`<tr key=${t.id} data-key=${t.id}>
+          <td>${t.id}</td><td>${t.mode.kind}</td><td><${StatusBadge} s=${t.status} /></td>
+        </tr>`)}
+      </tbody>
+    </table></div>
+    ${list.length === 0 && trunks.data ? html`<p class="empty">No trunks yet.</p>` : null}`;
+}
 
 async function loadSystem() {
   const [health, metricsText] = await Promise.all([
@@ -98,6 +117,7 @@ export function Dashboard() {
     <div class="columns">
       <div class="card">
         ${currentSession().role !== 'user' ? html`<h2>Calls in progress</h2><${CallsTable} compact=${true} />` : null}
+        ${['admin', 'operator'].includes(currentSession().role) ? html`<${TrunkStates} />` : null}
         <h2>Extensions</h2>
         <div class="scroll"><table id="dash-extensions">
           <thead><tr><th>Number</th><th>Name</th><th>State</th></tr></thead>

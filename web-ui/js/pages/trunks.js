@@ -125,7 +125,7 @@ function TrunkForm({ item, onDone, onCancel }) {
 }
 
 /** The status badge: registered / failed (reason) / unmonitored / … */
-function StatusBadge({ s }) {
+export function StatusBadge({ s }) {
   if (!s) return html`<span class="badge off">unknown</span>`;
   const cls = s.state === 'registered' ? 'ok' : s.state === 'failed' ? 'bad' : 'off';
   const why = s.state === 'failed' && s.reason
