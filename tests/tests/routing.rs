@@ -57,9 +57,11 @@ impl Site {
         assert!(st == 200 || st == 201, "{method} {path}: {st} {v}");
     }
 
-    /// A peer trunk `id` for SIPp on 127.0.0.1:`port`, with extra fields.
+    /// A peer trunk `id` for SIPp on 127.0.0.1:`port`, with extra fields; not probed with
+    /// OPTIONS (the SIPp UAS scenarios expect only INVITEs).
     fn trunk(&self, id: &str, port: u16, extra: Value) {
-        let mut t = json!({"id": id, "mode": {"kind": "peer", "host": "127.0.0.1", "port": port}});
+        let mut t = json!({"id": id, "mode": {"kind": "peer", "host": "127.0.0.1", "port": port,
+                                              "qualify_interval": 0}});
         if let (Some(t), Some(x)) = (t.as_object_mut(), extra.as_object()) {
             for (k, v) in x {
                 t.insert(k.clone(), v.clone());

@@ -1,6 +1,8 @@
 //! End-to-end SIP trunk registration against the release pbxd: Kamailio as the provider's
 //! registrar (digest, qop=auth), SIPp as a provider that grants a short expiry (the refresh
 //! must arrive) or refuses with 403, and a provider that never answers (timeout, back-off).
+//! Peer trunks are monitored with OPTIONS: a SIPp peer that answers is `reachable`, a port
+//! where nothing listens is `unreachable`.
 
 use std::io::{BufRead, BufReader};
 use std::net::UdpSocket;
@@ -284,4 +286,66 @@ fn silent_provider_times_out_and_is_retried_with_back_off() {
         cseqs.iter().any(|&s| s > 1),
         "no retry REGISTER within 15 s of the timeout: {cseqs:?}"
     );
+}
+
+/// Create a peer trunk to `127.0.0.1:port` probed every 10 s.
+fn add_peer_trunk(d: &Pbxd, id: &str, port: u16) {
+    let mode = json!({"kind": "peer", "host": "127.0.0.1", "port": port,
+                      "qualify_interval": 10});
+    let (st, body) = d.api(
+        "POST",
+        "/api/v1/trunks",
+        Some(json!({"id": id, "mode": mode})),
+    );
+    assert_eq!(st, 201, "create trunk: {body}");
+}
+
+#[test]
+fn peer_answering_options_is_reachable() {
+    let port = free_port();
+    let peer = provider("uas_options.xml", port);
+    let (_dir, d) = daemon();
+    add_peer_trunk(&d, "carrier", port);
+    let st = wait_status(
+        &d,
+        "carrier",
+        Duration::from_secs(10),
+        state_is("reachable"),
+    );
+    assert_eq!(st["kind"], "peer");
+    assert_eq!(st["last_code"], 200, "{st}");
+    assert!(st["rtt_ms"].is_u64(), "{st}");
+    assert_eq!(st["failures"], 0);
+    assert_eq!(st["call_failures"], 0);
+    assert!(st["last_call_failure"].is_null(), "{st}");
+    let (_, metrics) = d.api("GET", "/metrics", None);
+    assert!(
+        metrics
+            .as_str()
+            .unwrap_or("")
+            .contains("rotary_trunk_state{trunk=\"carrier\",state=\"reachable\"} 1"),
+        "{metrics}"
+    );
+    let run = peer.join().expect("sipp thread");
+    assert_eq!(run.code, 0, "{}", run.output);
+}
+
+#[test]
+fn peer_where_nothing_listens_is_unreachable() {
+    let port = free_port();
+    let (_dir, d) = daemon();
+    add_peer_trunk(&d, "gone", port);
+    let st = wait_status(&d, "gone", Duration::from_secs(5), |v| {
+        v["state"] == "probing"
+    });
+    assert!(st["last_code"].is_null(), "{st}");
+    // Nothing answers on UDP: Timer F (32 s) ends the first probe.
+    let st = wait_status(&d, "gone", Duration::from_secs(40), state_is("unreachable"));
+    assert!(
+        st["reason"] == "timeout" || st["reason"] == "transport_error",
+        "{st}"
+    );
+    assert_eq!(st["failures"], 1, "{st}");
+    assert!(st["retry_at"].is_string(), "{st}");
+    assert!(st["detail"].is_string(), "{st}");
 }

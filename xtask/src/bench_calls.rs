@@ -187,8 +187,9 @@ fn configure_routing(base: &str, auth: &str, trunk_port: u16) -> Result<()> {
     };
     post(
         "/api/v1/trunks",
+        // No OPTIONS probes: the SIPp UAS expects only INVITEs.
         serde_json::json!({"id": "bench", "mode": {"kind": "peer", "host": "127.0.0.1",
-                                                   "port": trunk_port}}),
+                                                   "port": trunk_port, "qualify_interval": 0}}),
     )?;
     post(
         "/api/v1/time-conditions",

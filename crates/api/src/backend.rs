@@ -115,21 +115,27 @@ pub struct TrunkStatusView {
     /// `register`, `peer` or `account`.
     #[schema(example = "register")]
     pub kind: String,
-    /// `registered`, `registering`, `unregistered`, `failed` (register and account trunks),
-    /// `unmonitored` (peer trunks) or `disabled`.
+    /// `registered`, `registering`, `unregistered`, `failed` (register and account trunks);
+    /// `probing` (first OPTIONS not answered yet), `reachable`, `unreachable` (peer trunks
+    /// with a `qualify_interval`); `unmonitored` (peer trunks with `qualify_interval` 0);
+    /// `disabled`.
     #[schema(example = "registered")]
     pub state: String,
     /// Why the last attempt failed: `timeout`, `transport_error`, `forbidden`,
     /// `auth_rejected`, `bad_challenge`, `interval_too_brief`, `rejected`, `bad_response` or
-    /// `unresolved`; `null` unless `state` is `failed`.
+    /// `unresolved`; `null` unless `state` is `failed` or `unreachable`.
     #[schema(example = "timeout")]
     pub reason: Option<String>,
     /// The failure in words.
     pub detail: Option<String>,
-    /// The provider's last final answer to our REGISTER (e.g. 200, 403).
+    /// The last final answer to our REGISTER (register trunks, e.g. 200, 403) or to our
+    /// OPTIONS probe (peer trunks: any final answer, even 404 or 501, means reachable).
     #[schema(example = 200)]
     pub last_code: Option<u16>,
-    /// Consecutive failed attempts.
+    /// Peer trunks: round-trip time of the last answered OPTIONS probe, in milliseconds.
+    #[schema(example = 23)]
+    pub rtt_ms: Option<u32>,
+    /// Consecutive failed registrations (register trunks) or probes (peer trunks).
     pub failures: u32,
     /// When the registration runs out unless refreshed, RFC 3339.
     pub expires_at: Option<String>,
@@ -137,4 +143,25 @@ pub struct TrunkStatusView {
     pub retry_at: Option<String>,
     /// Account trunks: the addresses the remote PBX is registered from.
     pub contacts: Vec<String>,
+    /// Consecutive outbound call attempts through the trunk that failed (5xx, 408, no
+    /// response within the trunk response timeout, could not send); reset when an attempt
+    /// rings or is answered.
+    pub call_failures: u32,
+    /// The last failed outbound call attempt through the trunk (kept after a reset).
+    pub last_call_failure: Option<CallFailureView>,
+}
+
+/// A failed outbound call attempt through a trunk.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct CallFailureView {
+    /// The trunk's final response, `null` when it gave none.
+    #[schema(example = 503)]
+    pub code: Option<u16>,
+    /// `server_error` (5xx), `timeout` (408 or no final response), `no_response` (no
+    /// response at all within the trunk response timeout) or `transport_error`.
+    #[schema(example = "server_error")]
+    pub reason: String,
+    /// When, RFC 3339.
+    #[schema(example = "2025-01-31T12:00:00+00:00")]
+    pub at: String,
 }

@@ -71,7 +71,7 @@ use axum::Router;
 use rotary_store::Store;
 
 pub use auth::{hash_password, verify_password};
-pub use backend::{ActiveCallView, Backend, RegistrationView, TrunkStatusView};
+pub use backend::{ActiveCallView, Backend, CallFailureView, RegistrationView, TrunkStatusView};
 use error::ApiError;
 pub use metrics::ApiMetrics;
 pub use openapi::openapi_json;

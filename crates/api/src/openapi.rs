@@ -81,7 +81,7 @@ pub fn openapi_json() -> String {
         crate::routes::config_doc::import,
     ),
     components(schemas(ErrorBody, IssueBody, ExtensionSchema, ExtensionWriteSchema,
-                       RegistrationView, TrunkStatusView, crate::backend::ActiveCallView, crate::routes::extensions_csv::ImportResult, cdr::CdrView, SettingsSchema, SettingsWriteSchema,
+                       RegistrationView, TrunkStatusView, crate::backend::CallFailureView, crate::backend::ActiveCallView, crate::routes::extensions_csv::ImportResult, cdr::CdrView, SettingsSchema, SettingsWriteSchema,
                        events::EventMessageSchema, events::GapMessageSchema,
                        GenericObject, OptionsSchema, sounds::SoundFile,
                        sounds::UploadedSound, sounds::MohClassView)),

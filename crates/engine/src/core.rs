@@ -387,6 +387,13 @@ impl Core {
                     );
                     self.calls.handle_target(now, &mut self.tx, call, target);
                 }
+                CallAction::TrunkAttempt { trunk, outcome, .. } => {
+                    self.trunks
+                        .note_call_attempt(now, self.wall_ms, &trunk, outcome);
+                    while let Some(ev) = self.trunks.poll_event() {
+                        self.events.push_back(EngineEvent::Trunk(ev));
+                    }
+                }
                 a => self.events.push_back(EngineEvent::Call(a)),
             }
         }

@@ -437,6 +437,7 @@ impl Shell {
             CallAction::Play { call, prompt } => self.media.play(call, prompt),
             // The core answers these itself; nothing reaches the shell.
             CallAction::Resolve { call, .. } => tracing::debug!(%call, "unresolved destination"),
+            CallAction::TrunkAttempt { .. } => {}
             CallAction::Record { call, file, stereo } => self.media.record(call, file, stereo),
             CallAction::SendDigit {
                 call,

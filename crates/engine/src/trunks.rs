@@ -1,7 +1,9 @@
 //! The engine's SIP trunks: one `rotary_trunks::RegistrationClient` per enabled "register"
-//! trunk (its REGISTERs go out as client transactions of the core's transaction layer), the
-//! directory that tells which trunk an inbound request came from, the registrar accounts of "account" (server-mode) trunks, and the status view
-//! the API shows.
+//! trunk (its REGISTERs go out as client transactions of the core's transaction layer), one
+//! `rotary_trunks::PeerMonitor` per monitored "peer" trunk (OPTIONS probes, [`peers`]), the
+//! directory that tells which trunk an inbound request came from, the registrar accounts of
+//! "account" (server-mode) trunks, failed outbound call attempts per trunk ([`attempts`]),
+//! and the status view the API shows.
 //!
 //! [`TrunkSet`] is sans-IO like the rest of the core: host names are resolved by the shell
 //! ([`Resolver`]), which feeds the addresses back through `Core::handle_trunk_resolved`.
@@ -19,9 +21,17 @@ use rotary_sip::transaction::{TransactionLayer, TxHandle};
 use rotary_sip::{Request, Response};
 use rotary_trunks::{
     hostnames, InboundRequest, RegistrationClient, RegistrationConfig, RegistrationEvent,
-    RegistrationState, TransactionFailure, TrunkDirectory,
+    TransactionFailure, TrunkDirectory,
 };
-use tokio::sync::mpsc;
+
+pub mod attempts;
+mod peers;
+mod shell;
+mod view;
+
+pub use attempts::{CallFailure, TrunkAttemptOutcome};
+pub use shell::{event_fields, render_metrics, Resolver};
+use view::{blank, kind_of};
 
 /// One trunk's status as the API, the event bus and the metrics show it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,15 +41,19 @@ pub struct TrunkStatusInfo {
     /// `register`, `peer` or `account`.
     pub kind: &'static str,
     /// `registered`, `registering`, `unregistered`, `failed` (register and account trunks),
-    /// `unmonitored` (peer trunks: nothing is checked) or `disabled`.
+    /// `probing`, `reachable`, `unreachable` (peer trunks with a `qualify_interval`),
+    /// `unmonitored` (peer trunks without) or `disabled`.
     pub state: &'static str,
-    /// Failure code (`timeout`, `forbidden`, `auth_rejected`, …) when `state` is `failed`.
+    /// Failure code (`timeout`, `forbidden`, `auth_rejected`, `unresolved`, …) when `state`
+    /// is `failed` or `unreachable`.
     pub reason: Option<&'static str>,
     /// The failure in words.
     pub detail: Option<String>,
-    /// The provider's last final response code to our REGISTER.
+    /// The last final response code to our REGISTER (register trunks) or OPTIONS (peers).
     pub last_code: Option<u16>,
-    /// Consecutive failed attempts.
+    /// Peer trunks: round-trip time of the last answered OPTIONS, in milliseconds.
+    pub rtt_ms: Option<u32>,
+    /// Consecutive failed registrations or probes.
     pub failures: u32,
     /// Registered until (Unix seconds).
     pub expires_at_unix: Option<i64>,
@@ -47,6 +61,11 @@ pub struct TrunkStatusInfo {
     pub retry_at_unix: Option<i64>,
     /// For account trunks: the addresses the remote PBX is registered from.
     pub contacts: Vec<String>,
+    /// Consecutive outbound call attempts through the trunk that failed over (reset when
+    /// one rings or is answered).
+    pub call_failures: u32,
+    /// The last failed outbound call attempt through the trunk.
+    pub last_call_failure: Option<CallFailure>,
 }
 
 /// What the shell must do for the trunks.
@@ -75,6 +94,10 @@ pub struct TrunkSet {
     directory: TrunkDirectory,
     /// Account trunk username → (trunk, remote sources).
     accounts: HashMap<String, (TrunkId, Vec<SocketAddr>)>,
+    /// The OPTIONS monitors of peer trunks.
+    peers: peers::Peers,
+    /// Failed outbound call attempts per trunk.
+    attempts: attempts::CallAttempts,
     events: VecDeque<TrunkEvent>,
     dirty: bool,
 }
@@ -92,6 +115,8 @@ impl TrunkSet {
     /// clients' identifiers and jitter.
     pub fn new(local: SocketAddr, user_agent: String, seed: [u8; 32]) -> Self {
         TrunkSet {
+            peers: peers::Peers::new(local, user_agent.clone(), seed),
+            attempts: attempts::CallAttempts::default(),
             local,
             user_agent,
             seed,
@@ -110,7 +135,7 @@ impl TrunkSet {
 
     /// Apply a configuration snapshot: new and changed register trunks start registering,
     /// deleted, disabled and changed ones unregister (a changed trunk's new client waits for
-    /// its predecessor's unREGISTER).
+    /// its predecessor's unREGISTER); monitored peer trunks start, restart or stop probing.
     pub fn set_config(&mut self, now: Instant, config: &Config) {
         let trunks = config.routing.trunks.clone();
         let mut wanted: HashMap<TrunkId, (RegistrationConfig, (String, u16))> = HashMap::new();
@@ -194,23 +219,18 @@ impl TrunkSet {
             .filter(|old| !trunks.iter().any(|t| t.id == old.id))
             .collect();
         for old in removed {
-            self.events.push_back(TrunkEvent::Status(TrunkStatusInfo {
-                trunk: old.id.as_str().to_owned(),
-                kind: kind_of(old),
-                state: "removed",
-                reason: None,
-                detail: None,
-                last_code: None,
-                failures: 0,
-                expires_at_unix: None,
-                retry_at_unix: None,
-                contacts: Vec::new(),
-            }));
+            let mut info = blank(old);
+            info.state = "removed";
+            self.events.push_back(TrunkEvent::Status(info));
         }
+        let restarted = self.peers.set_config(now, &trunks, &self.resolved);
+        self.attempts
+            .retain(|id| trunks.iter().any(|t| t.id.as_str() == id));
         let previous = std::mem::replace(&mut self.trunks, trunks);
         for t in &self.trunks {
             let before = previous.iter().find(|o| o.id == t.id);
-            let news = before.is_none_or(|o| o.enabled != t.enabled || kind_of(o) != kind_of(t));
+            let news = before.is_none_or(|o| o.enabled != t.enabled || kind_of(o) != kind_of(t))
+                || restarted.contains(&t.id);
             // An enabled register trunk reports through its client ("registering" next).
             let reports_itself = t.enabled && matches!(t.mode, TrunkMode::Register(_));
             if news && !reports_itself {
@@ -244,18 +264,25 @@ impl TrunkSet {
                 slot.client.set_destination(now, dest);
             }
         }
+        self.peers.handle_resolved(now, host, &self.resolved);
         self.dirty = true;
     }
 
-    /// Advance the clients' timers.
+    /// Advance the clients' and monitors' timers.
     pub fn handle_timeout(&mut self, now: Instant) {
         for slot in self.clients.values_mut() {
             slot.client.handle_timeout(now);
         }
+        self.peers.handle_timeout(now);
     }
 
-    /// A response for transaction `tx`; `false` when it is not a REGISTER of ours.
+    /// A response for transaction `tx`; `false` when it is not a REGISTER or OPTIONS of
+    /// ours.
     pub fn handle_response(&mut self, now: Instant, tx: TxHandle, response: &Response) -> bool {
+        if self.peers.handle_response(now, tx, response) {
+            self.dirty = true;
+            return true;
+        }
         let Some(generation) = self.txs.get(&tx).copied() else {
             return false;
         };
@@ -271,6 +298,10 @@ impl TrunkSet {
 
     /// Transaction `tx` timed out or could not be sent; `false` when it is not ours.
     pub fn handle_tx_failure(&mut self, now: Instant, tx: TxHandle, timeout: bool) -> bool {
+        if self.peers.handle_tx_failure(now, tx, timeout) {
+            self.dirty = true;
+            return true;
+        }
         let Some(generation) = self.txs.remove(&tx) else {
             return false;
         };
@@ -289,6 +320,31 @@ impl TrunkSet {
     /// Forget a terminated transaction.
     pub fn handle_terminated(&mut self, tx: TxHandle) {
         self.txs.remove(&tx);
+        self.peers.handle_terminated(tx);
+    }
+
+    /// An outbound call's attempt through `trunk` got through or failed over; the trunk's
+    /// status shows it (`call_failures`, `last_call_failure`) and a change is published.
+    pub fn note_call_attempt(
+        &mut self,
+        now: Instant,
+        wall_ms: i64,
+        trunk: &str,
+        outcome: TrunkAttemptOutcome,
+    ) {
+        if let TrunkAttemptOutcome::Failed { code, reason } = outcome {
+            tracing::info!(%trunk, ?code, reason, "outbound call attempt failed");
+        }
+        if !self.attempts.note(wall_ms, trunk, outcome) {
+            return;
+        }
+        self.dirty = true;
+        let Ok(id) = TrunkId::new(trunk) else {
+            return;
+        };
+        if let Some(info) = self.status_at(&id, now, wall_ms) {
+            self.events.push_back(TrunkEvent::Status(info));
+        }
     }
 
     /// Follow a registrar change that concerns an account trunk's binding.
@@ -323,8 +379,7 @@ impl TrunkSet {
     /// events. `now`/`wall_ms` stamp the statuses.
     pub fn drive(&mut self, now: Instant, wall_ms: i64, tx: &mut TransactionLayer) {
         let mut finished = Vec::new();
-        let mut resolve = Vec::new();
-        let mut changed = Vec::new();
+        let (mut changed, mut resolve) = self.peers.drive(now, tx);
         for (generation, slot) in &mut self.clients {
             while let Some(out) = slot.client.poll_transmit() {
                 match tx.send_request(now, out.flow, out.request) {
@@ -364,7 +419,7 @@ impl TrunkSet {
         }
         for trunk in changed {
             if let Some(info) = self.status_at(&trunk, now, wall_ms) {
-                log_status(&info);
+                shell::log_status(&info);
                 self.events.push_back(TrunkEvent::Status(info));
             }
             self.dirty = true;
@@ -380,11 +435,12 @@ impl TrunkSet {
         self.events.pop_front()
     }
 
-    /// The earliest client deadline.
+    /// The earliest client or monitor deadline.
     pub fn poll_timeout(&self) -> Option<Instant> {
         self.clients
             .values()
             .filter_map(|s| s.client.poll_timeout())
+            .chain(self.peers.poll_timeout())
             .min()
     }
 
@@ -467,68 +523,6 @@ impl TrunkSet {
             self.directory.set_account_sources(trunk, sources.clone());
         }
     }
-
-    fn status_at(&self, id: &TrunkId, now: Instant, wall_ms: i64) -> Option<TrunkStatusInfo> {
-        self.info_of(id, Some((now, wall_ms)))
-    }
-
-    /// The status of one configured trunk; `clock` converts instants to Unix seconds.
-    fn info_of(&self, id: &TrunkId, clock: Option<(Instant, i64)>) -> Option<TrunkStatusInfo> {
-        let t = self.trunks.iter().find(|t| &t.id == id)?;
-        let unix = |at: Instant| {
-            clock.map(|(now, wall_ms)| {
-                let delta = at.saturating_duration_since(now).as_millis() as i64;
-                (wall_ms + delta) / 1000
-            })
-        };
-        let mut info = TrunkStatusInfo {
-            trunk: id.as_str().to_owned(),
-            kind: kind_of(t),
-            state: "disabled",
-            reason: None,
-            detail: None,
-            last_code: None,
-            failures: 0,
-            expires_at_unix: None,
-            retry_at_unix: None,
-            contacts: Vec::new(),
-        };
-        if !t.enabled {
-            return Some(info);
-        }
-        match &t.mode {
-            TrunkMode::Peer(_) => info.state = "unmonitored",
-            TrunkMode::Account(a) => {
-                let sources = self.accounts.get(&a.username).map(|(_, s)| s.clone());
-                let sources = sources.unwrap_or_default();
-                info.state = if sources.is_empty() {
-                    "unregistered"
-                } else {
-                    "registered"
-                };
-                info.contacts = sources.iter().map(ToString::to_string).collect();
-            }
-            TrunkMode::Register(_) => {
-                let slot = self.active.get(id).and_then(|g| self.clients.get(g));
-                let status = slot.map(|s| s.client.status()).unwrap_or_default();
-                info.state = status.state.name();
-                info.last_code = status.last_code;
-                info.failures = status.failures;
-                match status.state {
-                    RegistrationState::Registered { expires_at } => {
-                        info.expires_at_unix = unix(expires_at);
-                    }
-                    RegistrationState::Failed { reason, retry_at } => {
-                        info.reason = Some(reason.code());
-                        info.detail = Some(reason.to_string());
-                        info.retry_at_unix = retry_at.and_then(unix);
-                    }
-                    _ => {}
-                }
-            }
-        }
-        Some(info)
-    }
 }
 
 /// The registrar accounts of the enabled account ("server") trunks: the remote PBX
@@ -548,111 +542,6 @@ pub fn accounts(config: &Config) -> impl Iterator<Item = (String, Account)> + '_
         )),
         _ => None,
     })
-}
-
-/// Resolves trunk host names for the shell: lookups run as tasks, answers come back
-/// through [`Resolver::recv`].
-pub struct Resolver {
-    tx: mpsc::UnboundedSender<(String, Vec<IpAddr>)>,
-    rx: mpsc::UnboundedReceiver<(String, Vec<IpAddr>)>,
-}
-
-impl Resolver {
-    /// A resolver with nothing in flight.
-    pub fn new() -> Self {
-        let (tx, rx) = mpsc::unbounded_channel();
-        Resolver { tx, rx }
-    }
-
-    /// Look these names up (A/AAAA, 10 s at most each).
-    pub fn lookup(&self, hosts: Vec<String>) {
-        for host in hosts {
-            let tx = self.tx.clone();
-            tokio::spawn(async move {
-                let lookup = tokio::net::lookup_host((host.as_str(), 0));
-                let addrs =
-                    match tokio::time::timeout(std::time::Duration::from_secs(10), lookup).await {
-                        Ok(Ok(it)) => it.map(|a| a.ip()).collect(),
-                        _ => Vec::new(),
-                    };
-                if addrs.is_empty() {
-                    tracing::warn!(%host, "trunk host did not resolve");
-                }
-                let _ = tx.send((host, addrs));
-            });
-        }
-    }
-
-    /// The next answer (cancel-safe).
-    pub async fn recv(&mut self) -> Option<(String, Vec<IpAddr>)> {
-        self.rx.recv().await
-    }
-}
-
-impl Default for Resolver {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-/// Prometheus text: one gauge per trunk and state (1 for the current state).
-pub fn render_metrics(statuses: &[TrunkStatusInfo]) -> String {
-    const STATES: [&str; 6] = [
-        "registered",
-        "registering",
-        "unregistered",
-        "failed",
-        "unmonitored",
-        "disabled",
-    ];
-    let mut s = String::from(
-        "# HELP rotary_trunk_state Trunk state, 1 for the state the trunk is in.\n\
-         # TYPE rotary_trunk_state gauge\n",
-    );
-    for t in statuses {
-        for state in STATES {
-            s.push_str(&format!(
-                "rotary_trunk_state{{trunk=\"{}\",state=\"{state}\"}} {}\n",
-                t.trunk,
-                u8::from(t.state == state)
-            ));
-        }
-    }
-    s
-}
-
-/// The event-bus fields of a status.
-pub fn event_fields(info: &TrunkStatusInfo) -> Vec<(&'static str, String)> {
-    let mut fields = vec![
-        ("trunk", info.trunk.clone()),
-        ("kind", info.kind.to_owned()),
-        ("state", info.state.to_owned()),
-    ];
-    if let Some(r) = info.reason {
-        fields.push(("reason", r.to_owned()));
-    }
-    if let Some(c) = info.last_code {
-        fields.push(("last_code", c.to_string()));
-    }
-    fields
-}
-
-fn log_status(info: &TrunkStatusInfo) {
-    match info.reason {
-        Some(reason) => tracing::warn!(
-            trunk = %info.trunk, state = info.state, reason, last_code = ?info.last_code,
-            "trunk registration failed"
-        ),
-        None => tracing::info!(trunk = %info.trunk, state = info.state, "trunk state"),
-    }
-}
-
-fn kind_of(t: &Trunk) -> &'static str {
-    match t.mode {
-        TrunkMode::Register(_) => "register",
-        TrunkMode::Peer(_) => "peer",
-        TrunkMode::Account(_) => "account",
-    }
 }
 
 /// The address to send to: a literal, or a resolved address of the local address's family

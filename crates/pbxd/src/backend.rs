@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
-use rotary_api::{ActiveCallView, Backend, RegistrationView, TrunkStatusView};
+use rotary_api::{ActiveCallView, Backend, CallFailureView, RegistrationView, TrunkStatusView};
 use rotary_config::Config;
 use rotary_engine::EngineHandle;
 
@@ -118,10 +118,17 @@ impl Backend for EngineBackend {
                 reason: t.reason.map(str::to_owned),
                 detail: t.detail,
                 last_code: t.last_code,
+                rtt_ms: t.rtt_ms,
                 failures: t.failures,
                 expires_at: rfc3339(t.expires_at_unix),
                 retry_at: rfc3339(t.retry_at_unix),
                 contacts: t.contacts,
+                call_failures: t.call_failures,
+                last_call_failure: t.last_call_failure.map(|f| CallFailureView {
+                    code: f.code,
+                    reason: f.reason.to_owned(),
+                    at: rfc3339(Some(f.at_unix)).unwrap_or_default(),
+                }),
             })
             .collect()
     }

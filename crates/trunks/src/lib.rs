@@ -7,6 +7,10 @@
 //!   Min-Expires, backs off after failures (retry interval doubled per failure up to
 //!   30 minutes, seeded jitter), stops retrying fast after 403, and unregisters
 //!   (Expires: 0) when stopped. Its [`TrunkStatus`] is what the API shows.
+//! - [`PeerMonitor`]: one per "peer" (IP-authenticated) trunk with a `qualify_interval`.
+//!   Sends SIP OPTIONS (RFC 3261 §11) and reports the peer `reachable` (any final answer,
+//!   with its code and round-trip time) or `unreachable` (timeout, transport error,
+//!   unresolved host), probing every 10 s while it is down.
 //! - [`TrunkDirectory`]: which trunk an inbound request came from.
 //!
 //! Driving a client (the engine puts each request in a client transaction and feeds the
@@ -40,11 +44,15 @@
 
 mod backoff;
 mod identify;
+mod peer;
 mod register;
 mod status;
 
 pub use backoff::MAX_BACKOFF;
 pub use identify::{hostnames, InboundRequest, TrunkDirectory};
+pub use peer::{
+    PeerConfig, PeerEvent, PeerMonitor, PeerState, PeerStatus, UNREACHABLE_PROBE_INTERVAL,
+};
 pub use register::{
     RegistrationClient, RegistrationConfig, RegistrationEvent, TransactionFailure, TrunkRequest,
 };
@@ -57,6 +65,12 @@ pub enum TrunkError {
     /// The registrar URI built from host, port and transport does not parse.
     #[error("registrar URI {uri} is not a valid SIP URI")]
     InvalidRegistrar {
+        /// The URI as built.
+        uri: String,
+    },
+    /// The peer URI built from host, port and transport does not parse.
+    #[error("peer URI {uri} is not a valid SIP URI")]
+    InvalidPeer {
         /// The URI as built.
         uri: String,
     },

@@ -73,11 +73,7 @@ impl RegistrationConfig {
             trunk: trunk.id.clone(),
             domain: reg.host.as_str().to_owned(),
             port: reg.port,
-            transport: match reg.transport {
-                Transport::Udp => FlowTransport::Udp,
-                Transport::Tcp => FlowTransport::Tcp,
-                Transport::Tls => FlowTransport::Tls,
-            },
+            transport: flow_transport(reg.transport),
             username: reg.username.clone(),
             auth_user: reg.auth_user().to_owned(),
             password: reg.password.clone(),
@@ -621,8 +617,17 @@ fn registrar_uri(c: &RegistrationConfig) -> Result<Uri, TrunkError> {
         .map_err(|_| TrunkError::InvalidRegistrar { uri: text })
 }
 
+/// The transaction layer's name for a configured trunk transport.
+pub(crate) fn flow_transport(t: Transport) -> FlowTransport {
+    match t {
+        Transport::Udp => FlowTransport::Udp,
+        Transport::Tcp => FlowTransport::Tcp,
+        Transport::Tls => FlowTransport::Tls,
+    }
+}
+
 /// An IPv6 literal in brackets, anything else as is.
-fn bracket(host: &str) -> String {
+pub(crate) fn bracket(host: &str) -> String {
     if host.contains(':') && !host.starts_with('[') {
         format!("[{host}]")
     } else {
@@ -635,7 +640,7 @@ const MAX_EXPIRY: u32 = 86_400;
 
 /// Without any transaction event this long after sending, the attempt counts as a timeout
 /// (Timer F is 64·T1 = 32 s; the guard only catches a lost transaction).
-const ANSWER_GUARD: Duration = Duration::from_secs(40);
+pub(crate) const ANSWER_GUARD: Duration = Duration::from_secs(40);
 
 /// Methods we accept, in the REGISTER's Allow header.
-const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REFER, NOTIFY";
+pub(crate) const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REFER, NOTIFY";

@@ -16,8 +16,9 @@ use crate::AppState;
     get, path = "/api/v1/trunks/{id}/status", tag = "trunks",
     params(("id" = String, Path, description = "Trunk id")),
     responses(
-        (status = 200, description = "The trunk's registration state, failure reason and \
-                                      last response code", body = TrunkStatusView),
+        (status = 200, description = "The trunk's registration or reachability state, \
+                                      failure reason, last response code and failed \
+                                      outbound call attempts", body = TrunkStatusView),
         (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "Role user", body = ErrorBody),
         (status = 404, description = "No such trunk", body = ErrorBody),
@@ -78,9 +79,12 @@ fn unknown(id: &str) -> TrunkStatusView {
         reason: None,
         detail: None,
         last_code: None,
+        rtt_ms: None,
         failures: 0,
         expires_at: None,
         retry_at: None,
         contacts: Vec::new(),
+        call_failures: 0,
+        last_call_failure: None,
     }
 }

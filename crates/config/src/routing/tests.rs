@@ -246,6 +246,28 @@ fn trunk_credentials_are_checked() {
 }
 
 #[test]
+fn peer_qualify_interval_is_off_or_in_range() {
+    let check = |q: u32| {
+        let r: RoutingConfig = serde_json::from_str(&format!(
+            r#"{{"trunks": [{{"id": "p", "mode": {{"kind": "peer", "host": "192.0.2.5",
+                "qualify_interval": {q}}}}}]}}"#
+        ))
+        .unwrap();
+        let issues = validate_routing(&r, &config());
+        fields(&issues)
+            .iter()
+            .map(|f| f.to_string())
+            .collect::<Vec<_>>()
+    };
+    for ok in [0, 10, 60, 3600] {
+        assert!(check(ok).is_empty(), "{ok}");
+    }
+    for bad in [1, 9, 3601] {
+        assert_eq!(check(bad), ["trunks[0].mode.qualify_interval"], "{bad}");
+    }
+}
+
+#[test]
 fn automatic_loops_are_refused_with_the_cycle() {
     let mut r = good();
     // office → IVR 0600 (matched); IVR timeout → department; department no-answer → office.

@@ -157,6 +157,10 @@ pub struct PeerTrunk {
     /// Send every request through this proxy.
     #[serde(default)]
     pub outbound_proxy: Option<HostPort>,
+    /// Seconds between SIP OPTIONS probes that tell whether the peer is reachable
+    /// (0 = no probing: the trunk stays `unmonitored`); 10 to 3600 otherwise.
+    #[serde(default = "default_qualify")]
+    pub qualify_interval: u32,
 }
 
 /// Settings of a trunk that a remote PBX registers to.
@@ -374,6 +378,11 @@ fn default_retry() -> u32 {
     30
 }
 
+/// Default OPTIONS probe interval of a peer trunk (seconds).
+fn default_qualify() -> u32 {
+    60
+}
+
 /// Serde default for `true` flags.
 fn yes() -> bool {
     true
@@ -449,6 +458,12 @@ mod tests {
         assert_eq!(reg.expiry, 3600);
         let json = serde_json::to_string(&trunk).unwrap();
         assert!(!json.contains("pw-secret-1"), "{json}");
+        let peer: Trunk =
+            serde_json::from_str(r#"{"id":"p","mode":{"kind":"peer","host":"h"}}"#).unwrap();
+        let TrunkMode::Peer(p) = &peer.mode else {
+            panic!("peer expected")
+        };
+        assert_eq!(p.qualify_interval, 60);
         assert!(serde_json::from_str::<Trunk>(
             r#"{"id":"p","mode":{"kind":"peer","host":"h","bogus":1}}"#
         )

@@ -161,6 +161,13 @@ impl Checker<'_> {
                         self.sip_user(format!("{at}.mode.from_user"), user);
                     }
                     self.port(format!("{at}.mode.port"), peer.port);
+                    let q = peer.qualify_interval;
+                    if q != 0 && !(10..=3600).contains(&q) {
+                        self.push(
+                            format!("{at}.mode.qualify_interval"),
+                            "must be 0 (off) or 10 to 3600 seconds",
+                        );
+                    }
                 }
                 TrunkMode::Account(acc) => {
                     self.sip_user(format!("{at}.mode.username"), &acc.username);

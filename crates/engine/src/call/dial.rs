@@ -23,6 +23,7 @@ use super::leg::{with_tag, Dialog};
 use super::state::{Call, CallTimer, ClientRole, DialogRef, Fork, ForkOwner, Phase};
 use super::types::{CalleeInfo, ContactTarget, TrunkLeg, TrunkPlan};
 use super::{app, media, msg, CallAction, CallType, Cx, Shared, Target, CALL_ALLOW};
+use crate::trunks::TrunkAttemptOutcome;
 
 /// How long a trunk has to answer an INVITE at all (any response, even 100) before the
 /// next trunk is tried.
@@ -233,6 +234,11 @@ fn next_trunk(cx: &mut Cx<'_>, call: &mut Call) -> bool {
         };
         if !send_fork(cx, call, &spec) {
             release_trunk(cx.sh, call);
+            let outcome = TrunkAttemptOutcome::Failed {
+                code: None,
+                reason: "transport_error",
+            };
+            report_attempt(cx.sh, call, leg.trunk.clone(), outcome);
             continue;
         }
         tracing::debug!(call = %call.key, trunk = %leg.trunk, uri = %leg.uri, "trying trunk");
@@ -271,6 +277,13 @@ pub(crate) fn on_timer(cx: &mut Cx<'_>, call: &mut Call) {
             };
             let trunk = call.route.trunk.clone().unwrap_or_default();
             tracing::info!(call = %call.key, %trunk, "trunk did not respond: trying the next");
+            if let Some(trunk) = trunk_of(call, i) {
+                let outcome = TrunkAttemptOutcome::Failed {
+                    code: None,
+                    reason: "no_response",
+                };
+                report_attempt(cx.sh, call, trunk, outcome);
+            }
             cancel_fork(cx, call, i, None);
             if let Some(f) = call.forks.get_mut(i) {
                 if f.final_status.is_none() {
@@ -288,12 +301,38 @@ pub(crate) fn on_timer(cx: &mut Cx<'_>, call: &mut Call) {
     }
 }
 
-/// A provisional or final response arrived on fork `i`.
-pub(crate) fn on_response(cx: &mut Cx<'_>, call: &mut Call, i: usize) {
+/// A provisional or final response (`status`) arrived on fork `i`.
+pub(crate) fn on_response(cx: &mut Cx<'_>, call: &mut Call, i: usize, status: u16) {
     if call.dial.is_trunks() && i + 1 == call.forks.len() {
         // The provider answers: from now on it rings (bounded by the ring limit).
         call.cancel_deadline(cx.sh, CallTimer::Dial);
+        let pending = call.forks.get(i).is_some_and(|f| f.final_status.is_none());
+        if (101..300).contains(&status) && pending {
+            if let Some(trunk) = trunk_of(call, i) {
+                report_attempt(cx.sh, call, trunk, TrunkAttemptOutcome::Reached);
+            }
+        }
     }
+}
+
+/// The trunk fork `i` dials, if it is a trunk attempt of the current plan.
+fn trunk_of(call: &Call, i: usize) -> Option<String> {
+    let ForkOwner::Trunk(a) = call.forks.get(i)?.owner else {
+        return None;
+    };
+    match &call.dial {
+        Dial::Trunks { plan, .. } => plan.attempts.get(a).map(|l| l.trunk.clone()),
+        _ => call.route.trunk.clone(),
+    }
+}
+
+/// Tell the engine how an attempt through `trunk` went (the trunk's status shows it).
+fn report_attempt(sh: &mut Shared, call: &Call, trunk: String, outcome: TrunkAttemptOutcome) {
+    sh.actions.push_back(CallAction::TrunkAttempt {
+        call: call.key,
+        trunk,
+        outcome,
+    });
 }
 
 /// Fork `i` failed with `status`: release its trunk, tell the ring group.
@@ -310,6 +349,18 @@ pub(crate) fn fork_done(cx: &mut Cx<'_>, call: &mut Call, i: usize) {
                     status,
                     "trunk attempt failed"
                 );
+                if let (true, Some(trunk)) = (fails_over(status), trunk_of(call, i)) {
+                    let reason = if status == 408 {
+                        "timeout"
+                    } else {
+                        "server_error"
+                    };
+                    let outcome = TrunkAttemptOutcome::Failed {
+                        code: Some(status),
+                        reason,
+                    };
+                    report_attempt(cx.sh, call, trunk, outcome);
+                }
             }
             if i + 1 == call.forks.len() {
                 call.cancel_deadline(cx.sh, CallTimer::Dial);

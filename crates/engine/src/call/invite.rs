@@ -46,7 +46,7 @@ pub(crate) fn fork_response(cx: &mut Cx<'_>, call: &mut Call, i: usize, resp: Re
     };
     let status = resp.status;
     let pending = fork.final_status.is_none();
-    super::dial::on_response(cx, call, i);
+    super::dial::on_response(cx, call, i, status);
     if matches!(status, 401 | 407) && pending && super::dial::authenticate(cx, call, i, &resp) {
         return;
     }

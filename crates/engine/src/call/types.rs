@@ -502,6 +502,16 @@ pub enum CallAction {
     Cdr(Box<CdrRecord>),
     /// Publish a call state change on the event bus.
     Event(CallEvent),
+    /// An outbound attempt through a trunk rang, was answered, or failed over: the core
+    /// keeps it in the trunk's status (`TrunkSet::note_call_attempt`).
+    TrunkAttempt {
+        /// The call.
+        call: CallKey,
+        /// The trunk id.
+        trunk: String,
+        /// How the attempt went.
+        outcome: crate::trunks::TrunkAttemptOutcome,
+    },
 }
 
 /// A call state change for the event bus.
