@@ -105,12 +105,11 @@ pub(crate) fn run(args: &[&str]) -> Result<()> {
         "bench calls: rates {rates:?}, {seconds} s per step; server on core 0, SIPp on core 1"
     );
 
-    let (pbxd, routed) = {
-        let (child, sip, base) = start_pbxd(
-            &work.join("pbxd-data"),
-            ADMIN,
-            &["--rtp-ports", "20000-39999"],
-        )?;
+    // Each pbxd run starts from a fresh process and data dir, so neither path inherits the
+    // other's lingering dialogs (ended calls absorb retransmissions for 32 s) or CDR rows.
+    let fresh = |name: &str| -> Result<(crate::harness::Guard, u16, String, String)> {
+        let (child, sip, base) =
+            start_pbxd(&work.join(name), ADMIN, &["--rtp-ports", "20000-39999"])?;
         let auth = format!("Bearer {}", login(&base, ADMIN)?);
         ureq::patch(&format!("{base}/api/v1/settings"))
             .set("Authorization", &auth)
@@ -122,7 +121,14 @@ pub(crate) fn run(args: &[&str]) -> Result<()> {
                     serde_json::json!({"number": n, "secret": PASSWORD, "qualify_interval": 0}),
                 )?;
         }
-        let steps = ramp(&work, sip, child.0.id(), &rates, seconds, &EXTENSION_CALLER)?;
+        Ok((child, sip, base, auth))
+    };
+    let pbxd = {
+        let (child, sip, _, _) = fresh("pbxd-data")?;
+        ramp(&work, sip, child.0.id(), &rates, seconds, &EXTENSION_CALLER)?
+    };
+    let routed = {
+        let (child, sip, base, auth) = fresh("pbxd-routed-data")?;
         let trunk_port = free_port();
         configure_routing(&base, &auth, trunk_port)?;
         let trunk_caller = Caller {
@@ -131,10 +137,8 @@ pub(crate) fn run(args: &[&str]) -> Result<()> {
             number: "4930100",
             port: Some(trunk_port),
         };
-        println!("pbxd, calls from a trunk through inbound route → time condition → extension:");
-        let routed = ramp(&work, sip, child.0.id(), &rates, seconds, &trunk_caller)?;
-        drop(child);
-        (steps, routed)
+        println!("pbxd (a fresh process), calls from a trunk through inbound route → time condition → extension:");
+        ramp(&work, sip, child.0.id(), &rates, seconds, &trunk_caller)?
     };
     let kam = {
         let port = free_port();
