@@ -124,11 +124,14 @@ function TrunkForm({ item, onDone, onCancel }) {
   </form>`;
 }
 
-/** The status badge: registered / failed (reason) / unmonitored / … */
+/** The status badge: registered or reachable / failed or unreachable (reason) / probing /
+ * unmonitored / … */
 export function StatusBadge({ s }) {
   if (!s) return html`<span class="badge off">unknown</span>`;
-  const cls = s.state === 'registered' ? 'ok' : s.state === 'failed' ? 'bad' : 'off';
-  const why = s.state === 'failed' && s.reason
+  const good = ['registered', 'reachable'].includes(s.state);
+  const broken = ['failed', 'unreachable'].includes(s.state);
+  const cls = good ? 'ok' : broken ? 'bad' : 'off';
+  const why = broken && s.reason
     ? ` (${s.reason}${s.last_code ? ` ${s.last_code}` : ''})` : '';
   return html`<span class=${`badge ${cls}`} title=${s.detail || ''}>${s.state}${why}</span>`;
 }
