@@ -1,6 +1,6 @@
 //! `GET /api/v1/system`: the box itself for the dashboard: version, uptime, CPU, memory and
 //! the data disk. Read from `/proc` and `statvfs` on each request (microseconds); CPU use is
-//! the busy share since the previous request (or over the last 200 ms on the first).
+//! the busy share since the previous request (since boot on the first).
 
 use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
@@ -73,12 +73,6 @@ pub(crate) async fn show(
     caller: Caller,
 ) -> Result<Json<HostStatus>, ApiError> {
     caller.require_staff()?;
-    let first = LAST_CPU.lock().map(|l| l.is_none()).unwrap_or(true);
-    if first {
-        // Nothing to compare with: take a short first window.
-        cpu_percent();
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
     let data_dir = state.backend.data_dir().unwrap_or_else(|| ".".into());
     let (total, available) = disk_space(&data_dir);
     let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
@@ -121,14 +115,14 @@ fn cpu_percent() -> f64 {
     };
     let mut last = LAST_CPU.lock().unwrap_or_else(|p| p.into_inner());
     let prev = last.replace(now);
-    match prev {
-        Some((busy0, total0)) if now.1 > total0 => {
-            let busy = now.0.saturating_sub(busy0) as f64;
-            let total = (now.1 - total0) as f64;
-            ((busy / total) * 1000.0).round() / 10.0
-        }
-        _ => 0.0,
+    // The first request compares with boot (all counters zero).
+    let (busy0, total0) = prev.unwrap_or((0, 0));
+    if now.1 <= total0 {
+        return 0.0;
     }
+    let busy = now.0.saturating_sub(busy0) as f64;
+    let total = (now.1 - total0) as f64;
+    ((busy / total) * 1000.0).round() / 10.0
 }
 
 /// `(busy, total)` jiffies from `/proc/stat` text: idle and iowait are not busy.

@@ -154,6 +154,17 @@ async fn read_limited(body: Body, max: usize) -> Result<Bytes, ApiError> {
     Ok(Bytes::from(kept))
 }
 
+/// The audit row of a stored upload (files are not in the database, so it is written on
+/// its own).
+async fn audit_upload(state: &AppState, stored: &UploadedSound) {
+    crate::audit::set_fields(serde_json::json!({
+        "duration_ms": stored.duration_ms,
+        "source_rate": stored.source_rate,
+        "truncated": stored.truncated,
+    }));
+    crate::audit::write_standalone(state).await;
+}
+
 /// Reads the upload (at most the limit) and stores it converted in `dir`.
 async fn store_upload(dir: PathBuf, name: String, body: Body) -> Result<UploadedSound, ApiError> {
     let limits = DecodeLimits::default();
@@ -245,12 +256,7 @@ pub(crate) async fn upload_prompt(
     check_name(&name)?;
     let dir = data_dir(&state)?.join(PROMPTS_DIR);
     let stored = store_upload(dir, name, body).await?;
-    crate::audit::set_fields(serde_json::json!({
-        "duration_ms": stored.duration_ms,
-        "source_rate": stored.source_rate,
-        "truncated": stored.truncated,
-    }));
-    crate::audit::write_standalone(&state).await;
+    audit_upload(&state, &stored).await;
     Ok((StatusCode::CREATED, Json(stored)).into_response())
 }
 
@@ -388,12 +394,7 @@ pub(crate) async fn upload_moh(
     check_name(&name)?;
     let dir = data_dir(&state)?.join(MOH_DIR).join(&class);
     let stored = store_upload(dir, name, body).await?;
-    crate::audit::set_fields(serde_json::json!({
-        "duration_ms": stored.duration_ms,
-        "source_rate": stored.source_rate,
-        "truncated": stored.truncated,
-    }));
-    crate::audit::write_standalone(&state).await;
+    audit_upload(&state, &stored).await;
     Ok((StatusCode::CREATED, Json(stored)).into_response())
 }
 
